@@ -1,0 +1,261 @@
+"""Named optimizers built from :mod:`course_lib.transforms`, and the loop that runs them.
+
+* :func:`sgd` — gradient descent / SGD with torch.optim.SGD's arguments
+  (``lr``, ``momentum``, ``dampening``, ``weight_decay``, ``nesterov``,
+  ``maximize``); ``lr`` may be a schedule ``t -> eta_t``.
+* :func:`run` — iterate an optimizer on a problem and return a
+  :class:`Trajectory` (iterates, full loss, gradient norm and learning rate per
+  step) that plots and tests consume. With ``batch_size`` set, the gradient is a
+  minibatch estimate from :mod:`course_lib.sampling`.
+* :func:`gradient_descent_armijo` — gradient descent whose step is chosen by
+  backtracking (:func:`course_lib.line_search.backtracking_armijo`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import transforms as tx
+from ._validation import check_array, check_int, check_scalar
+from .line_search import backtracking_armijo
+
+__all__ = ["sgd", "gradient_descent", "run", "Trajectory", "gradient_descent_armijo"]
+
+
+def sgd(lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+        maximize=False):
+    """Stochastic gradient descent, exactly as ``torch.optim.SGD`` computes it.
+
+    ::
+
+        g_t <- -g_t                       if maximize
+        g_t <- g_t + weight_decay * x_t   (L2 / coupled weight decay)
+        g_t <- momentum buffer of g_t     if momentum > 0 (see transforms.trace)
+        x_{t+1} = x_t - lr_t * g_t
+
+    As a chain: ``[negate] -> add_decayed_weights -> [trace] -> scale_by_learning_rate``.
+
+    Parameters
+    ----------
+    lr : float > 0 or callable
+        Step size, or a schedule ``t -> lr_t`` (``t`` = updates done so far).
+    momentum, dampening, nesterov : see :func:`course_lib.transforms.trace`.
+    weight_decay : float >= 0
+    maximize : bool
+        Ascend instead of descend.
+
+    Returns
+    -------
+    GradientTransformation
+
+    Examples
+    --------
+    >>> opt = sgd(lr=0.1)
+    >>> x = np.array([1.0]); state = opt.init(x)
+    >>> u, state = opt.update(2 * x, state, x)   # gradient of x**2
+    >>> tx.apply_updates(x, u)
+    array([0.8])
+
+    References
+    ----------
+    torch.optim.SGD (algorithm box in its documentation); Robbins & Monro 1951.
+    """
+    if not callable(lr):
+        check_scalar(lr, "lr", "sgd", low=0.0, closed="neither")
+    check_scalar(weight_decay, "weight_decay", "sgd", low=0.0, closed="left")
+    parts = []
+    if maximize:
+        parts.append(tx.negate())
+    if weight_decay:
+        parts.append(tx.add_decayed_weights(weight_decay))
+    if momentum:
+        parts.append(tx.trace(momentum, dampening=dampening, nesterov=nesterov))
+    elif nesterov:
+        raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening.")
+    parts.append(tx.scale_by_learning_rate(lr))
+    opt = tx.chain(*parts)
+    return _Named(opt.init, opt.update, lr)
+
+
+def gradient_descent(lr):
+    """Plain gradient descent ``x_{t+1} = x_t - lr * grad f(x_t)`` (``sgd(lr)``)."""
+    return sgd(lr)
+
+
+class _Named(tx.GradientTransformation):
+    """A GradientTransformation that also remembers its learning rate (for logging)."""
+
+    def __new__(cls, init, update, lr):
+        self = super().__new__(cls, init, update)
+        self._lr = lr
+        return self
+
+    def learning_rate(self, count):
+        return tx.current_learning_rate(self._lr, count)
+
+
+@dataclass
+class Trajectory:
+    """What :func:`run` records. Row ``t`` of ``params`` is the iterate after ``t`` steps.
+
+    Attributes
+    ----------
+    params : ndarray, shape (steps + 1, dim)
+    losses : ndarray, shape (steps + 1,)  full objective at each iterate
+    grad_norms : ndarray, shape (steps + 1,)  Euclidean norm of the full gradient
+    lrs : ndarray, shape (steps,)  step size used at each step (nan if unknown)
+    nfev : int  objective evaluations made by a line search (0 otherwise)
+    diverged : bool  True if the loss became non-finite (the run stops there)
+    """
+
+    params: np.ndarray
+    losses: np.ndarray
+    grad_norms: np.ndarray
+    lrs: np.ndarray
+    nfev: int = 0
+    diverged: bool = False
+    label: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def x(self):
+        """The last iterate."""
+        return self.params[-1]
+
+    @property
+    def steps(self):
+        """Number of steps taken."""
+        return len(self.params) - 1
+
+    def __repr__(self):
+        return (f"Trajectory(steps={self.steps}, final_loss={self.losses[-1]:.6g}, "
+                f"final_grad_norm={self.grad_norms[-1]:.3g}, diverged={self.diverged})")
+
+
+def _progress(iterable, enabled, desc):
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+    return tqdm(iterable, desc=desc, leave=False)
+
+
+def run(opt, problem, x0, steps, *, batch_size=None, replace=False, seed=0,
+        callback=None, progress=False, label=""):
+    """Run ``opt`` for ``steps`` steps on ``problem`` from ``x0``.
+
+    Each step: ``g = problem.grad(x)`` (or a minibatch estimate when
+    ``batch_size`` is given), ``u, state = opt.update(g, state, x)``,
+    ``x = x + u``. The full loss and full gradient norm are recorded at every
+    iterate. If the loss becomes non-finite the run stops and
+    ``trajectory.diverged`` is True.
+
+    Parameters
+    ----------
+    opt : GradientTransformation
+    problem : object with ``value(x)`` and ``grad(x)``; for minibatches also
+        ``n_samples`` and ``grad(x, idx)``.
+    x0 : array-like, shape (dim,)
+    steps : int >= 0
+    batch_size : int or None
+        ``None`` = full gradient. Otherwise minibatches drawn by
+        :func:`course_lib.sampling.minibatch_stream` (epochs of a random
+        permutation when ``replace=False``, i.i.d. draws when ``replace=True``).
+    seed : int
+        Seed of the minibatch sampler.
+    callback : callable or None
+        ``callback(t, x, loss)`` after each step; raising ``StopIteration`` ends the run.
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    Trajectory
+    """
+    if not isinstance(opt, tx.GradientTransformation):
+        raise TypeError(
+            f"The 'opt' parameter of run must be a GradientTransformation (e.g. "
+            f"sgd(lr=0.1)). Got {type(opt).__name__} instead."
+        )
+    x = check_array(x0, "x0", "run", ndim=1)
+    steps = check_int(steps, "steps", "run", low=0)
+    stream = None
+    if batch_size is not None:
+        from .sampling import minibatch_stream
+        n = getattr(problem, "n_samples", None)
+        if n is None:
+            raise ValueError(
+                "The 'batch_size' parameter of run needs a problem with n_samples "
+                f"(a finite-sum objective); {type(problem).__name__} has none."
+            )
+        batch_size = check_int(batch_size, "batch_size", "run", low=1, high=n)
+        stream = minibatch_stream(n, batch_size, replace=replace, seed=seed)
+
+    state = opt.init(x)
+    params, losses, gnorms, lrs = [x.copy()], [float(problem.value(x))], [], []
+    gnorms.append(float(np.linalg.norm(problem.grad(x))))
+    diverged = not np.isfinite(losses[0])
+    lr_of = getattr(opt, "learning_rate", None)
+    for t in _progress(range(steps), progress, label or "run"):
+        if diverged:
+            break
+        g = problem.grad(x) if stream is None else problem.grad(x, next(stream))
+        lrs.append(lr_of(t) if lr_of else np.nan)
+        u, state = opt.update(g, state, x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = tx.apply_updates(x, u)
+            loss = float(problem.value(x))
+            gnorm = float(np.linalg.norm(problem.grad(x)))
+        params.append(x.copy()); losses.append(loss); gnorms.append(gnorm)
+        if not np.isfinite(loss) or not np.all(np.isfinite(x)):
+            diverged = True
+        if callback is not None:
+            try:
+                callback(t, x, loss)
+            except StopIteration:
+                break
+    return Trajectory(params=np.array(params), losses=np.array(losses),
+                      grad_norms=np.array(gnorms), lrs=np.array(lrs, dtype=float),
+                      diverged=diverged, label=label)
+
+
+def gradient_descent_armijo(problem, x0, steps, *, t0=1.0, c=1e-4, beta=0.5,
+                            max_backtracks=60, tol=0.0, label=""):
+    """Gradient descent with a backtracking (Armijo) step size.
+
+    At each iterate, with ``g = grad f(x)``, the step is the first
+    ``t = t0 * beta**k`` satisfying ``f(x - t g) <= f(x) - c t ||g||^2``
+    (:func:`course_lib.line_search.backtracking_armijo`), then ``x <- x - t g``.
+    Stops early when ``||g|| <= tol``.
+
+    Returns
+    -------
+    Trajectory  with ``lrs`` the accepted steps and ``nfev`` the objective
+    evaluations spent by the line searches.
+
+    References
+    ----------
+    Armijo 1966; Nocedal & Wright, Numerical Optimization, Algorithm 3.1.
+    """
+    x = check_array(x0, "x0", "gradient_descent_armijo", ndim=1)
+    steps = check_int(steps, "steps", "gradient_descent_armijo", low=0)
+    tol = check_scalar(tol, "tol", "gradient_descent_armijo", low=0.0, closed="left")
+    fx = float(problem.value(x))
+    g = np.asarray(problem.grad(x), dtype=float)
+    params, losses, gnorms, lrs, nfev = [x.copy()], [fx], [float(np.linalg.norm(g))], [], 0
+    for _ in range(steps):
+        if gnorms[-1] <= tol:
+            break
+        res = backtracking_armijo(problem.value, x, -g, g, fx=fx, t0=t0, c=c, beta=beta,
+                                  max_backtracks=max_backtracks)
+        nfev += res.nfev
+        x = x - res.step * g
+        fx = res.fval
+        g = np.asarray(problem.grad(x), dtype=float)
+        params.append(x.copy()); losses.append(fx); gnorms.append(float(np.linalg.norm(g)))
+        lrs.append(res.step)
+        if not res.success:
+            break
+    return Trajectory(params=np.array(params), losses=np.array(losses),
+                      grad_norms=np.array(gnorms), lrs=np.array(lrs), nfev=nfev,
+                      label=label)
