@@ -40,6 +40,14 @@ def tree_map(fn, tree, *rest):
                 )
         out = [tree_map(fn, t, *(r[i] for r in rest)) for i, t in enumerate(tree)]
         return type(tree)(out) if isinstance(tree, tuple) else out
+    for r in rest:
+        # A leaf against a container must not reach fn: numpy would broadcast
+        # ``array + [array]`` into a wrong-shaped result without complaint.
+        if isinstance(r, (dict, list, tuple)):
+            raise ValueError(
+                "Parameter trees differ in structure: expected a leaf (array), got "
+                f"{type(r).__name__}."
+            )
     return fn(tree, *rest)
 
 
