@@ -1,0 +1,244 @@
+"""Measure the course's time budgets: ``python -m course_lib.bench`` (``make bench``).
+
+What is timed, each against its budget:
+
+========================================  ==========  ===================================
+measurement                               budget      how
+========================================  ==========  ===================================
+``import course_lib``                     < 1 s       fresh interpreter, median of 5
+each ``notebooks/NN_*.ipynb``             < 30 s      re-executed with nbclient (kernel
+                                                      start included), like ``make test``
+grading one submission (``solutions/``)   < 15 s      ``python -m course_lib.grading grade
+                                                      --dir solutions``
+the test suite (``--tests``)              none        ``python -m pytest tests``
+========================================  ==========  ===================================
+
+Each line is printed as OK or OVER its budget, and all results are written to
+``build/bench.json``. This is a benchmark, not a test: it never fails because something
+is slow (the exit status is 0 unless the command line is wrong).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .paths import NOTEBOOKS, REPO_ROOT, SOLUTIONS
+
+__all__ = ["Measurement", "BUDGETS", "status", "time_import", "time_notebook",
+           "time_grading", "time_tests", "format_table", "main"]
+
+#: seconds allowed for each kind of measurement (None: no budget, reported only)
+BUDGETS = {"import": 1.0, "notebook": 30.0, "grading": 15.0, "tests": None}
+
+
+@dataclass
+class Measurement:
+    """One timed thing. ``seconds`` is None when it could not be measured."""
+
+    kind: str                  # a key of BUDGETS
+    name: str                  # what is shown in the table
+    seconds: float | None
+    budget_s: float | None
+    status: str                # "OK", "OVER", "FAILED", "n/a" or "-" (no budget)
+    detail: str = ""
+
+
+def status(seconds, budget_s, failed=False) -> str:
+    """``"OK"`` if ``seconds < budget_s``, ``"OVER"`` otherwise; ``"FAILED"`` if the run
+    failed, ``"n/a"`` if nothing was measured, ``"-"`` if there is no budget."""
+    if failed:
+        return "FAILED"
+    if seconds is None:
+        return "n/a"
+    if budget_s is None:
+        return "-"
+    return "OK" if seconds < budget_s else "OVER"
+
+
+def _measurement(kind, name, seconds, failed=False, detail=""):
+    budget = BUDGETS[kind]
+    return Measurement(kind, name, seconds, budget, status(seconds, budget, failed), detail)
+
+
+def _env():
+    """The environment for child processes: this interpreter's, minus start-up hooks."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONSTARTUP", "PYTHONPROFILEIMPORTTIME")}
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def time_import(repeat=5) -> Measurement:
+    """Median over ``repeat`` fresh interpreters of the time ``import course_lib`` takes
+    (measured inside the child, so interpreter start-up is not counted)."""
+    code = ("import time; t = time.perf_counter(); import course_lib; "
+            "print(time.perf_counter() - t)")
+    times = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=_env(),
+                             capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            return _measurement("import", "import course_lib", None, failed=True,
+                                detail=out.stderr.strip()[-500:])
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return _measurement("import", f"import course_lib (median of {repeat})",
+                        statistics.median(times),
+                        detail="runs: " + ", ".join(f"{t:.3f}" for t in times))
+
+
+def time_notebook(path, timeout=600) -> Measurement:
+    """Wall-clock seconds to re-execute one notebook top to bottom with nbclient, in its
+    own folder, kernel start-up included (what each notebook costs ``make test``)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    failed, detail = False, ""
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        failed, detail = True, str(exc).strip().splitlines()[-1][:500]
+    except Exception as exc:  # kernel died, timeout, ...: report, do not crash the bench
+        failed, detail = True, f"{type(exc).__name__}: {exc}"[:500]
+    seconds = time.perf_counter() - start
+    return _measurement("notebook", f"notebook {path.name}", seconds, failed, detail)
+
+
+def grading_cli_available() -> bool:
+    """True if ``python -m course_lib.grading`` exists in this checkout."""
+    try:
+        return importlib.util.find_spec("course_lib.grading.__main__") is not None
+    except ImportError:
+        return False
+
+
+def time_grading(directory=SOLUTIONS, timeout=600) -> Measurement:
+    """Seconds for ``python -m course_lib.grading grade --dir DIRECTORY`` (one whole
+    submission, every exercise in a fresh worker process); ``n/a`` without the CLI."""
+    name = f"grading one submission ({Path(directory).name}/)"
+    if not grading_cli_available() or not Path(directory).is_dir():
+        why = "no grading CLI" if not grading_cli_available() else f"{directory} not found"
+        return _measurement("grading", name, None, detail=why)
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "course_lib.grading", "grade", "--dir", str(directory),
+               "--report", str(Path(tmp) / "report.json")]
+        start = time.perf_counter()
+        try:
+            out = subprocess.run(cmd, cwd=REPO_ROOT, env=_env(), capture_output=True,
+                                 text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return _measurement("grading", name, time.perf_counter() - start, failed=True,
+                                detail=f"timed out after {timeout} s")
+        seconds = time.perf_counter() - start
+    tail = (out.stdout + out.stderr).strip().splitlines()
+    return _measurement("grading", name, seconds, failed=out.returncode != 0,
+                        detail=f"exit {out.returncode}: " + (tail[-1][:300] if tail else ""))
+
+
+def time_tests(timeout=3600) -> Measurement:
+    """Seconds for ``python -m pytest tests`` (the library and grading tests; the
+    notebooks are timed one by one)."""
+    cmd = [sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"]
+    start = time.perf_counter()
+    out = subprocess.run(cmd, cwd=REPO_ROOT, env=_env(), capture_output=True, text=True,
+                         timeout=timeout)
+    seconds = time.perf_counter() - start
+    tail = out.stdout.strip().splitlines()
+    return _measurement("tests", "test suite (pytest tests)", seconds,
+                        failed=out.returncode != 0, detail=tail[-1] if tail else "")
+
+
+def _seconds(seconds) -> str:
+    if seconds is None:
+        return "n/a"
+    return f"{seconds:.3f} s" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def format_table(results) -> str:
+    """The results as a fixed-width text table."""
+    rows = [("measurement", "time", "budget", "status")]
+    for m in results:
+        rows.append((
+            m.name,
+            _seconds(m.seconds),
+            "-" if m.budget_s is None else f"< {m.budget_s:g} s",
+            m.status,
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                       for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    for m in results:
+        if m.status in ("FAILED", "n/a") and m.detail:
+            lines.append(f"  {m.name}: {m.detail}")
+    return "\n".join(lines)
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="python -m course_lib.bench", description=__doc__.split("\n")[0])
+    p.add_argument("--tests", action="store_true", help="also time the test suite (slow)")
+    p.add_argument("--no-notebooks", action="store_true", help="skip the notebooks")
+    p.add_argument("--no-grading", action="store_true", help="skip grading solutions/")
+    p.add_argument("--notebook", action="append", default=None, metavar="PATH",
+                   help="time only these notebooks (repeatable)")
+    p.add_argument("--repeat", type=int, default=5, help="import timings (default 5)")
+    p.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "bench.json",
+                   help="where to write the JSON (default build/bench.json)")
+    return p
+
+
+def main(argv=None) -> int:
+    """Run the benchmark, print the table, write the JSON; always exit 0."""
+    args = _parser().parse_args(argv)
+    if args.repeat < 1:
+        _parser().error(f"--repeat must be >= 1, got {args.repeat}")
+    results = []
+
+    def record(m):
+        results.append(m)
+        note = f" ({m.detail})" if m.status in ("FAILED", "n/a") and m.detail else ""
+        print(f"... {m.name}: {_seconds(m.seconds)} {m.status}{note}", flush=True)
+
+    record(time_import(args.repeat))
+    if not args.no_notebooks:
+        paths = ([Path(p) for p in args.notebook] if args.notebook
+                 else sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")))
+        for path in paths:
+            record(time_notebook(path))
+    if not args.no_grading:
+        record(time_grading())
+    if args.tests:
+        record(time_tests())
+    print()
+    print(format_table(results))
+    report = {
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                    "cpu_count": os.cpu_count()},
+        "budgets_s": BUDGETS,
+        "results": [asdict(m) for m in results],
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

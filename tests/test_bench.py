@@ -1,0 +1,61 @@
+"""course_lib.bench: budgets are reported as OK/OVER (never asserted), a failing
+notebook is reported as FAILED, and the JSON report has one entry per measurement."""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from course_lib import bench
+
+
+@pytest.mark.parametrize("seconds, budget, failed, expected", [
+    (0.5, 1.0, False, "OK"),
+    (1.0, 1.0, False, "OVER"),      # the budget is strict: "< 1 s"
+    (31.0, 30.0, False, "OVER"),
+    (None, 15.0, False, "n/a"),
+    (12.0, None, False, "-"),
+    (0.1, 1.0, True, "FAILED"),
+])
+def test_status(seconds, budget, failed, expected):
+    assert bench.status(seconds, budget, failed) == expected
+
+
+def test_table_lists_every_measurement_with_its_budget():
+    rows = [bench.Measurement("import", "import course_lib", 0.0123, 1.0, "OK"),
+            bench.Measurement("notebook", "notebook 00_welcome.ipynb", 42.0, 30.0, "OVER"),
+            bench.Measurement("grading", "grading", None, 15.0, "n/a", "no grading CLI")]
+    table = bench.format_table(rows).splitlines()
+    assert table[2].split() == ["import", "course_lib", "0.012", "s", "<", "1", "s", "OK"]
+    assert table[3].endswith("< 30 s    OVER")
+    assert table[-1].strip() == "grading: no grading CLI"
+
+
+def test_main_writes_json_report(tmp_path, capsys):
+    out = tmp_path / "b" / "bench.json"
+    assert bench.main(["--no-notebooks", "--no-grading", "--repeat", "2",
+                       "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    (only,) = report["results"]
+    assert only["kind"] == "import" and only["status"] in ("OK", "OVER")
+    assert only["seconds"] > 0 and len(only["detail"].split(",")) == 2
+    assert report["budgets_s"] == {"import": 1.0, "notebook": 30.0, "grading": 15.0,
+                                   "tests": None}
+    assert "import course_lib (median of 2)" in capsys.readouterr().out
+
+
+def test_failing_notebook_is_reported_not_raised(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("assert x == 2, 'x is not two'")]
+    path = tmp_path / "99_fails.ipynb"
+    nbformat.write(nb, path)
+    m = bench.time_notebook(path, timeout=120)
+    assert m.status == "FAILED" and m.seconds > 0
+    assert "x is not two" in m.detail
+
+
+def test_repeat_must_be_positive():
+    with pytest.raises(SystemExit):
+        bench.main(["--repeat", "0", "--no-notebooks", "--no-grading"])
