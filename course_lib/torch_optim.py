@@ -130,6 +130,9 @@ class TransformOptimizer(torch.optim.Optimizer):
                 f"entry. Got {defaults!r} instead."
             )
         self._check_hparams(dict(defaults))
+        # torch may add entries to ``defaults`` (``__setstate__`` adds
+        # 'differentiable'); the factory only ever sees these names.
+        self._hparam_names = tuple(defaults)
         super().__init__(params, defaults)
 
     # -- hooks for subclasses -------------------------------------------------
@@ -150,12 +153,19 @@ class TransformOptimizer(torch.optim.Optimizer):
         values are checked before the group is added.
         """
         if isinstance(param_group, dict):
-            merged = {k: param_group.get(k, v) for k, v in self.defaults.items()}
+            merged = {k: param_group.get(k, self.defaults[k]) for k in self._hparam_names}
             self._check_hparams(merged)
         super().add_param_group(param_group)
 
+    def __getstate__(self):
+        # torch's Optimizer pickles only defaults, state and param_groups
+        state = super().__getstate__()
+        state["_factory"] = self._factory
+        state["_hparam_names"] = self._hparam_names
+        return state
+
     def _hparams(self, group):
-        return {k: group[k] for k in self.defaults}
+        return {k: group[k] for k in self._hparam_names}
 
     def _build(self, group):
         hparams = self._hparams(group)
