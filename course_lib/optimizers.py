@@ -200,6 +200,12 @@ def run(opt, problem, x0, steps, *, batch_size=None, replace=False, seed=0,
         if diverged:
             break
         g = problem.grad(x) if stream is None else problem.grad(x, next(stream))
+        g = np.asarray(g, dtype=float)
+        if g.shape != x.shape:
+            raise ValueError(
+                f"run: problem.grad(x) must return an array of the shape of x {x.shape}. "
+                f"Got shape {g.shape} from {type(problem).__name__}.grad."
+            )
         lrs.append(lr_of(t) if lr_of else np.nan)
         u, state = opt.update(g, state, x)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -226,12 +232,13 @@ def gradient_descent_armijo(problem, x0, steps, *, t0=1.0, c=1e-4, beta=0.5,
     At each iterate, with ``g = grad f(x)``, the step is the first
     ``t = t0 * beta**k`` satisfying ``f(x - t g) <= f(x) - c t ||g||^2``
     (:func:`course_lib.line_search.backtracking_armijo`), then ``x <- x - t g``.
-    Stops early when ``||g|| <= tol``.
+    Stops early when ``||g|| <= tol``, or without moving when no trial step
+    within ``max_backtracks`` satisfies the condition.
 
     Returns
     -------
-    Trajectory  with ``lrs`` the accepted steps and ``nfev`` the objective
-    evaluations spent by the line searches.
+    Trajectory  with ``lrs`` the accepted steps, ``nfev`` the objective
+    evaluations spent by the line searches and ``extra["line_search_failed"]``.
 
     References
     ----------
@@ -240,6 +247,7 @@ def gradient_descent_armijo(problem, x0, steps, *, t0=1.0, c=1e-4, beta=0.5,
     x = check_array(x0, "x0", "gradient_descent_armijo", ndim=1)
     steps = check_int(steps, "steps", "gradient_descent_armijo", low=0)
     tol = check_scalar(tol, "tol", "gradient_descent_armijo", low=0.0, closed="left")
+    failed = False
     fx = float(problem.value(x))
     g = np.asarray(problem.grad(x), dtype=float)
     params, losses, gnorms, lrs, nfev = [x.copy()], [fx], [float(np.linalg.norm(g))], [], 0
@@ -249,13 +257,16 @@ def gradient_descent_armijo(problem, x0, steps, *, t0=1.0, c=1e-4, beta=0.5,
         res = backtracking_armijo(problem.value, x, -g, g, fx=fx, t0=t0, c=c, beta=beta,
                                   max_backtracks=max_backtracks)
         nfev += res.nfev
+        if not res.success:
+            # no trial step gave sufficient decrease: stay at x (moving by a
+            # rejected step could increase f) and stop
+            failed = True
+            break
         x = x - res.step * g
         fx = res.fval
         g = np.asarray(problem.grad(x), dtype=float)
         params.append(x.copy()); losses.append(fx); gnorms.append(float(np.linalg.norm(g)))
         lrs.append(res.step)
-        if not res.success:
-            break
     return Trajectory(params=np.array(params), losses=np.array(losses),
                       grad_norms=np.array(gnorms), lrs=np.array(lrs), nfev=nfev,
-                      label=label)
+                      label=label, extra={"line_search_failed": failed})

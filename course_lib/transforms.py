@@ -106,8 +106,22 @@ def chain(*transforms):
 
 
 def apply_updates(params, updates):
-    """Return ``params + updates`` leaf by leaf (a new tree; inputs untouched)."""
-    return tree_map(lambda p, u: np.asarray(p, dtype=float) + u, params, updates)
+    """Return ``params + updates`` leaf by leaf (a new tree; inputs untouched).
+
+    Raises ``ValueError`` if the trees or the shapes of matching leaves differ
+    (numpy would otherwise broadcast, e.g. ``(d,) + (1, d) -> (1, d)``).
+    """
+
+    def add(p, u):
+        p = np.asarray(p, dtype=float)
+        if p.shape != np.shape(u):
+            raise ValueError(
+                f"apply_updates: a parameter of shape {p.shape} got an update of shape "
+                f"{np.shape(u)}; params and updates must have the same shapes."
+            )
+        return p + u
+
+    return tree_map(add, params, updates)
 
 
 def identity():

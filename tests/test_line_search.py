@@ -179,6 +179,19 @@ def test_gradient_descent_armijo_quadratic_steps_and_tol():
     np.testing.assert_allclose(traj.x, np.zeros(3), atol=1e-7)
 
 
+def test_gradient_descent_armijo_does_not_take_a_rejected_step():
+    # t0 = 100 fails Armijo on this quadratic and no backtracking is allowed: the
+    # iterate must stay where it is (it used to jump to the rejected point, f 0.55 -> 4904)
+    q = P.Quadratic.from_condition_number(10.0, dim=2, L=1.0)
+    traj = gradient_descent_armijo(q, np.ones(2), 5, t0=100.0, max_backtracks=0)
+    assert traj.steps == 0 and traj.extra["line_search_failed"]
+    np.testing.assert_array_equal(traj.x, np.ones(2))
+    assert traj.nfev == 1
+    ok = gradient_descent_armijo(q, np.ones(2), 5)
+    assert ok.steps == 5 and not ok.extra["line_search_failed"]
+    assert np.all(np.diff(ok.losses) < 0)
+
+
 @pytest.mark.parametrize("kwargs, exc, pattern", [
     (dict(x0=[np.nan, 1.0]), ValueError, "'x0'"),
     (dict(x0=[[1.0, 1.0]]), ValueError, "'x0'"),

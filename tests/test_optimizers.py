@@ -204,6 +204,33 @@ def test_run_bad_batch_size(linreg, batch_size, pattern):
         run(sgd(0.1), linreg, np.zeros(3), 3, batch_size=batch_size)
 
 
+class _Sphere:
+    def __init__(self, grad):
+        self._grad = grad
+
+    def value(self, x):
+        return float(np.sum(np.asarray(x) ** 2))
+
+    def grad(self, x):
+        return self._grad(x)
+
+
+def test_run_accepts_a_list_gradient():
+    # a learner's problem may return a list: same result as with an array
+    a = run(sgd(0.1), _Sphere(lambda x: [2 * x[0], 2 * x[1]]), [1.0, -2.0], 5)
+    b = run(sgd(0.1), _Sphere(lambda x: 2 * x), [1.0, -2.0], 5)
+    np.testing.assert_array_equal(a.params, b.params)
+    np.testing.assert_allclose(a.params[-1], 0.8 ** 5 * np.array([1.0, -2.0]), rtol=1e-14)
+
+
+@pytest.mark.parametrize("bad", [lambda x: (2 * x)[None, :], lambda x: 2 * x[:1],
+                                 lambda x: [2 * x]])
+def test_run_rejects_a_wrongly_shaped_gradient(bad):
+    with pytest.raises(ValueError, match=r"problem\.grad\(x\) must return an array of "
+                                         r"the shape of x \(2,\)"):
+        run(sgd(0.1), _Sphere(bad), [1.0, -2.0], 5)
+
+
 def test_run_batch_size_needs_a_finite_sum(quad):
     with pytest.raises(ValueError, match="'batch_size'.*n_samples"):
         run(sgd(0.1), quad, np.ones(4), 3, batch_size=2)

@@ -87,6 +87,15 @@ def test_apply_updates_structure_mismatch_raises(params, updates):
         tx.apply_updates(params, updates)
 
 
+@pytest.mark.parametrize("p_shape, u_shape", [((3,), (1, 3)), ((3,), ()), ((2, 2), (2,))])
+def test_apply_updates_leaf_shape_mismatch_raises(p_shape, u_shape):
+    # numpy would broadcast these silently into a wrongly shaped parameter
+    with pytest.raises(ValueError, match="same shapes"):
+        tx.apply_updates(np.zeros(p_shape), np.ones(u_shape))
+    with pytest.raises(ValueError, match="same shapes"):
+        tx.apply_updates({"w": np.zeros(p_shape)}, {"w": np.ones(u_shape)})
+
+
 def test_tree_structure_equal_leaf_vs_container():
     assert tree_structure_equal({"a": np.ones(2)}, {"a": np.zeros(2)})
     assert not tree_structure_equal({"a": np.ones(2)}, {"a": np.zeros(3)})
