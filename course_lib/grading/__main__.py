@@ -29,30 +29,29 @@ def _cmd_reset(args):
 
 
 def _cmd_grade(args):
+    import json
+
     from .grader import grade
     from .registry import get_exercise
-    from .results import GradeReport
     try:
         for name in args.only or []:
             get_exercise(name)
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
         return 2
-    report = None
     try:
         report = grade(args.dir, only=args.only, timeout=args.timeout)
-    finally:
-        if report is None:     # the grader itself failed: still write a report
-            report = GradeReport([], str(args.dir or ""))
-            err = traceback.format_exc()
-            if args.report:
-                data_path = Path(args.report)
-                data_path.parent.mkdir(parents=True, exist_ok=True)
-                import json
-                data_path.write_text(json.dumps({"score": 0.0, "tests": [], "output":
-                                                 "grader error:\n" + err}, indent=2))
-        elif args.report:
-            report.write_json(args.report)
+    except Exception:       # a grader bug: say so, and still leave a report behind
+        err = traceback.format_exc()
+        print(f"grader error (please report it):\n{err}", file=sys.stderr)
+        if args.report:
+            path = Path(args.report)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"score": 0.0, "tests": [],
+                                        "output": "grader error:\n" + err}, indent=2))
+        return 3
+    if args.report:
+        report.write_json(args.report)
     print(report.table())
     if args.report:
         print(f"report written to {args.report}")

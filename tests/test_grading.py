@@ -1,0 +1,174 @@
+"""The checks are themselves tested: solutions score full marks, stubs score 0, and
+every plausible wrong implementation in tests/fixtures/wrong/ loses exactly the
+checks it is expected to lose (so a check that stops discriminating fails a test).
+"""
+from __future__ import annotations
+
+import ast
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from course_lib.grading import all_exercises, grade, grade_file
+from course_lib.paths import SOLUTIONS, STUBS
+
+WRONG = Path(__file__).parent / "fixtures" / "wrong"
+WRONG_FILES = sorted(WRONG.glob("ex*/*.py"))
+
+
+def expected_failures(path):
+    """The FAILS = {...} set declared at the top of a wrong fixture."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "FAILS":
+            return set(ast.literal_eval(node.value))
+    raise AssertionError(f"{path} declares no FAILS set")
+
+
+@pytest.fixture(scope="module")
+def wrong_results():
+    """Grade every wrong fixture once (two at a time: each runs in its own worker)."""
+    all_exercises()   # load the registry before the threads start
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {p: pool.submit(grade_file, p.parent.name, p) for p in WRONG_FILES}
+        return {p: f.result() for p, f in futures.items()}
+
+
+@pytest.fixture(scope="module")
+def solutions_report():
+    return grade(SOLUTIONS)
+
+
+def test_registry_matches_solutions_and_stubs():
+    names = [e.name for e in all_exercises()]
+    assert names == ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch"]
+    for name in names:
+        assert (SOLUTIONS / f"{name}.py").is_file()
+        assert (STUBS / f"{name}.py").is_file()
+    for e in all_exercises():
+        assert len(e.checks) >= 5
+        assert all(c.points > 0 and c.description for c in e.checks)
+
+
+def test_solutions_score_full_marks(solutions_report):
+    failing = {(c.exercise, c.name): c.text() for e in solutions_report.exercises
+               for c in e.checks if not c.passed}
+    assert failing == {}
+    assert solutions_report.score == solutions_report.max_score == 25
+    assert solutions_report.passed
+
+
+def test_stubs_score_zero_on_every_check():
+    report = grade(STUBS)
+    assert report.score == 0
+    for e in report.exercises:
+        assert e.load_error is None
+        assert len(e.checks) == len(next(x for x in all_exercises() if x.name == e.name).checks)
+        for c in e.checks:
+            assert c.status == "not_implemented", (c.name, c.status, c.message)
+            assert "not implemented yet" in c.message
+
+
+def test_at_least_three_wrong_implementations_per_exercise():
+    for e in all_exercises():
+        files = list((WRONG / e.name).glob("*.py"))
+        assert len(files) >= 3, e.name
+
+
+@pytest.mark.parametrize("path", WRONG_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_wrong_implementation_fails_exactly_the_expected_checks(path, wrong_results):
+    result = wrong_results[path]
+    expected = expected_failures(path)
+    known = {c.name for c in next(e for e in all_exercises() if e.name == path.parent.name).checks}
+    assert expected <= known, f"FAILS names unknown checks: {expected - known}"
+    assert result.score < result.max_score
+    assert set(result.failed_checks) == expected, {c.name: c.text() for c in result.checks
+                                                   if not c.passed}
+    for c in result.checks:
+        if not c.passed:
+            assert c.status in ("failed", "error") and c.message
+
+
+def test_every_check_is_failed_by_some_wrong_implementation(wrong_results):
+    """Each check discriminates: at least one plausible mistake makes it fail."""
+    caught = {(r.name, c) for r in wrong_results.values() for c in r.failed_checks}
+    for e in all_exercises():
+        for c in e.checks:
+            assert (e.name, c.name) in caught, f"no wrong fixture fails {e.name}: {c.name}"
+
+
+# --- messages: a wrong answer is explained, with the likely mistake ----------------------
+
+@pytest.mark.parametrize("fixture, check, fragments", [
+    ("ex01_gradient_descent/ascent", "matches_closed_form_on_quadratics",
+     ["iterate 1 differs", "got [", "expected [", "+lr*grad"]),
+    ("ex01_gradient_descent/missing_x0_row", "matches_closed_form_on_quadratics",
+     ["expected shape (11, 2)", "got shape (10, 2)", "row 0 must be x0"]),
+    ("ex01_gradient_descent/same_object_rows", "matches_closed_form_on_quadratics",
+     ["same array object"]),
+    ("ex01_gradient_descent/mutates_x0", "does_not_modify_x0", ["changed the caller's x0"]),
+    ("ex01_minibatch/with_replacement", "batches_cover_each_index_once",
+     ["appears", "with replacement"]),
+    ("ex01_minibatch/drop_last", "batch_sizes", ["dropped the last"]),
+    ("ex01_minibatch/sum_not_mean", "gradient_matches_closed_form", ["SUM over the batch"]),
+    ("ex01_minibatch/divide_by_n", "gradient_matches_closed_form", ["divided by n"]),
+    ("ex01_minibatch/ignores_idx", "gradient_matches_closed_form", ["ALL examples"]),
+    ("ex01_minibatch/unique_idx", "gradient_handles_repeats_and_lists", ["np.unique"]),
+    ("ex01_minibatch/shuffle_batch_order", "first_batch_is_uniform", ["consecutive indices"]),
+    ("ex01_backtracking/returns_previous_t", "matches_reference", ["BEFORE the accepted"]),
+    ("ex01_backtracking/norm_not_squared", "uses_t0_c_beta", ["squared norm"]),
+    ("ex01_backtracking/accepts_nan", "rejects_nonfinite_trials", ["nan", "NaN"]),
+    ("ex01_backtracking/reevaluates_fx", "few_function_evaluations",
+     ["f was called 20 times", "11 calls are enough"]),
+])
+def test_failure_messages_explain_the_mistake(fixture, check, fragments, wrong_results):
+    result = wrong_results[WRONG / f"{fixture}.py"]
+    text = next(c for c in result.checks if c.name == check).text()
+    for fragment in fragments:
+        assert fragment in text, (fragment, text)
+
+
+# --- the grader's references agree with independent oracles --------------------------------
+
+def test_gradient_descent_references_agree():
+    """The closed form (I - lr A)^t used on quadratics equals course_lib's sgd run."""
+    from course_lib.grading.checks import ex01_gradient_descent as gd
+    for spec, x0, lr, n in gd.QUADRATICS:
+        np.testing.assert_allclose(gd.closed_form(spec, x0, lr, n),
+                                   gd.library_reference(spec, x0, lr, n), rtol=1e-10,
+                                   atol=1e-12)
+
+
+def test_minibatch_reference_matches_finite_differences():
+    from course_lib.grading.checks.ex01_minibatch import reference_gradient
+    rng = np.random.default_rng(0)
+    X, y, w = rng.standard_normal((9, 3)), rng.standard_normal(9), rng.standard_normal(3)
+    idx = np.array([4, 1, 1, 7])
+
+    def loss(v):
+        r = X[idx] @ v - y[idx]
+        return r @ r / (2 * len(idx))
+    eps = 1e-6
+    fd = np.array([(loss(w + eps * e) - loss(w - eps * e)) / (2 * eps) for e in np.eye(3)])
+    np.testing.assert_allclose(reference_gradient(X, y, w, idx), fd, rtol=1e-7)
+
+
+def test_chi_square_thresholds_are_the_quantiles():
+    from scipy.special import chdtri
+
+    from course_lib.grading.checks.ex01_minibatch import CHI2_ISF_1E6
+    for df, value in CHI2_ISF_1E6.items():
+        assert value == pytest.approx(chdtri(df, 1e-6), rel=1e-12)
+
+
+def test_backtracking_cases_have_real_backtracking():
+    """The default cases exercise several shrink counts (not only t = t0)."""
+    from course_lib.grading.checks import ex01_backtracking as bt
+    steps = {bt.reference(spec, x)[0] for spec, x in bt.DEFAULT_CASES}
+    assert len(steps) >= 4 and min(steps) < 1e-2 and max(steps) >= 0.25
+    # the NaN case: the first trials land outside the domain of the log barrier
+    spec = bt.FunctionSpec("LogBarrier", "value", {"dim": 1})
+    x = np.array([0.9])
+    assert np.isnan(spec.function(x - 1.0 * bt.grad_at(spec, x)))
+    assert bt.reference(spec, x)[0] == 0.125
