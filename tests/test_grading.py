@@ -16,6 +16,7 @@ from course_lib.paths import SOLUTIONS, STUBS
 
 WRONG = Path(__file__).parent / "fixtures" / "wrong"
 WRONG_FILES = sorted(WRONG.glob("ex*/*.py"))
+RIGHT = Path(__file__).parent / "fixtures" / "right"
 
 
 def expected_failures(path):
@@ -68,6 +69,15 @@ def test_stubs_score_zero_on_every_check():
         for c in e.checks:
             assert c.status == "not_implemented", (c.name, c.status, c.message)
             assert "not implemented yet" in c.message
+
+
+@pytest.mark.parametrize("path", sorted(RIGHT.glob("ex*/*.py")),
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_other_correct_implementations_score_full_marks(path):
+    """The checks are not tied to the reference's way of writing it (e.g. how the
+    generator is consumed, or t0 * beta**k versus repeated multiplication)."""
+    result = grade_file(path.parent.name, path)
+    assert result.passed, {c.name: c.text() for c in result.checks if not c.passed}
 
 
 def test_at_least_three_wrong_implementations_per_exercise():

@@ -23,7 +23,7 @@ def _show(result, display):
     if _in_ipython():
         from IPython.display import HTML
         from IPython.display import display as ipy_display
-        ipy_display(HTML(result._repr_html_()))
+        ipy_display(HTML(result.html()))
     else:
         print(result.table())
 

@@ -88,9 +88,14 @@ class ExerciseResult:
         return f"<{self.name}: {self.score:g}/{self.max_score:g} points, {tail}>"
 
     def table(self, width=100):
+        """The result as a text table (what ``make grade`` prints)."""
         return _table([self], width)
 
-    def _repr_html_(self):
+    def html(self):
+        """The result as an HTML table (what ``check()`` displays in a notebook).
+
+        Deliberately not ``_repr_html_``: ``check()`` already displays the table,
+        and a cell ending in ``check(...)`` would otherwise show it twice."""
         return _html([self])
 
 

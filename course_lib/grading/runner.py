@@ -13,6 +13,7 @@ started (interpreter, flags, environment, working directory, limits); a sandbox
 """
 from __future__ import annotations
 
+import functools
 import os
 import select
 import shutil
@@ -55,6 +56,23 @@ class Limits:
     startup_timeout: float = 60.0
 
 
+@functools.lru_cache(maxsize=None)
+def _installed_course_lib_is_ours():
+    """Does a plain interpreter (cwd elsewhere, no PYTHONPATH) import this very
+    course_lib? True for ``pip install -e .``; then the worker needs no PYTHONPATH,
+    and the repository root (with solutions/) stays off its sys.path."""
+    ours = str(Path(__file__).resolve().parents[1])
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", "import course_lib, os; "
+             "print(os.path.dirname(os.path.realpath(course_lib.__file__)))"],
+            capture_output=True, text=True, timeout=60, cwd=tempfile.gettempdir(), env=env)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.returncode == 0 and out.stdout.strip() == ours
+
+
 def worker_command(limits, preload=()):
     """``(argv, env)`` that start a worker. The one place to add a sandbox."""
     argv = [sys.executable, "-X", "utf8", "-m", "course_lib.grading.worker",
@@ -64,9 +82,12 @@ def worker_command(limits, preload=()):
     for name in preload:
         argv += ["--preload", name]
     env = dict(os.environ)
-    package_parent = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(
-        [package_parent] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    if not _installed_course_lib_is_ours():
+        # not installed (or another copy is): put this checkout first on the path.
+        # This also makes solutions/ importable; the sandbox issue removes it.
+        package_parent = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package_parent] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     env.update({
         "PYTHONDONTWRITEBYTECODE": "1",     # no __pycache__ next to the learner's file
         "PYTHONUNBUFFERED": "1",
@@ -164,7 +185,10 @@ def _describe_exit(code, limits):
     if code >= 0:
         return f"exited with code {code}"
     sig = -code
-    name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+    try:
+        name = signal.Signals(sig).name
+    except ValueError:
+        name = str(sig)
     if sig == signal.SIGXCPU:
         return f"was stopped by the CPU-time limit ({limits.cpu_seconds} s)"
     if sig == signal.SIGXFSZ:
