@@ -83,16 +83,17 @@ class Exercise:
     def check(self, points=1, hint=None, name=None):
         """Decorator registering ``func(ctx)`` as a check worth ``points``.
 
-        ``hint`` is shown whenever the check fails; the first line of the
+        ``hint`` is shown whenever the check fails; the first paragraph of the
         docstring describes what the check verifies.
         """
         def deco(func):
             check_name = name or func.__name__
             if any(c.name == check_name for c in self.checks):
                 raise ValueError(f"{self.name}: check {check_name!r} registered twice")
-            doc = (func.__doc__ or "").strip().splitlines()
+            paragraph = (func.__doc__ or "").strip().split("\n\n")[0]
+            description = " ".join(line.strip() for line in paragraph.splitlines())
             self.checks.append(Check(self.name, check_name, float(points), func, hint,
-                                     doc[0] if doc else ""))
+                                     description))
             return func
         return deco
 

@@ -185,12 +185,18 @@ def _table(exercises, width=100):
     rows = []
     for e in exercises:
         rows.append(f"{e.name} -- {e.title}   {e.score:g}/{e.max_score:g} points")
+        previous = None
         for c in e.checks:
             label = STATUS_LABEL.get(c.status, c.status)
             head = f"  [{label:>7}] {c.name:<32} {c.score:g}/{c.max_score:g}"
             rows.append(head)
             if not c.passed:
-                rows.extend("            " + ln for ln in _wrap(c.text(), width - 12)[:12])
+                text = c.message if c.status == "not_implemented" else c.text()
+                if text == previous:
+                    rows.append("            (same as above)")
+                else:
+                    rows.extend("            " + ln for ln in _wrap(text, width - 12)[:12])
+                previous = text
         if e.output:
             n = len(e.output)
             rows.append(f"  (your code printed {n}{'+' if 'truncated' in e.output else ''}"
