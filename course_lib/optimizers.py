@@ -207,8 +207,8 @@ def run(opt, problem, x0, steps, *, batch_size=None, replace=False, seed=0,
                 f"Got shape {g.shape} from {type(problem).__name__}.grad."
             )
         lrs.append(lr_of(t) if lr_of else np.nan)
-        u, state = opt.update(g, state, x)
         with np.errstate(over="ignore", invalid="ignore"):
+            u, state = opt.update(g, state, x)
             x = tx.apply_updates(x, u)
             loss = float(problem.value(x))
             gnorm = float(np.linalg.norm(problem.grad(x)))

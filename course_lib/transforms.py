@@ -259,7 +259,7 @@ def trace(momentum, dampening=0.0, nesterov=False):
         if nesterov:
             out = tree_map(lambda g, b: g + momentum * b, grads, buf)
         else:
-            out = buf
+            out = tree_map(np.copy, buf)  # never hand out the state buffer itself
         return out, TraceState(trace=buf)
 
     return GradientTransformation(init, update)
