@@ -111,7 +111,8 @@ def time_notebook(path, timeout=600) -> Measurement:
     failed, detail = False, ""
     start = time.perf_counter()
     try:
-        client.execute()
+        # the kernel's own stderr (start-up warnings) is not ours to print
+        client.execute(stderr=subprocess.DEVNULL)
     except CellExecutionError as exc:
         failed, detail = True, str(exc).strip().splitlines()[-1][:500]
     except Exception as exc:  # kernel died, timeout, ...: report, do not crash the bench
