@@ -8,6 +8,8 @@ transforms    composable gradient transformations (optax-style init/update pairs
 optimizers    named optimizers built from transforms, and ``run`` -> Trajectory
 line_search   backtracking (Armijo) line search
 sampling      minibatch samplers and minibatch-gradient variance
+noisy         any problem as a finite sum with known gradient noise (SGD experiments)
+steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
@@ -22,6 +24,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
+    "noisy", "steepest", "bench",
 }
 
 
