@@ -11,6 +11,7 @@ From a terminal (what ``make exercises|reset|grade`` run)::
     python -m course_lib.grading reset ex01_minibatch   # restore one (yours kept as .bak)
     python -m course_lib.grading grade [--dir DIR] [--only NAME ...] [--report PATH]
                                        [--timeout SECONDS] [--strict]
+    python -m course_lib.grading grade-batch SUBMISSIONS --out OUT [--jobs N]  # a class
     python -m course_lib.grading stubs [--check]        # regenerate stubs/ from solutions/
     python -m course_lib.grading list                   # exercises and their checks
 

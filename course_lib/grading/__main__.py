@@ -1,4 +1,6 @@
-"""Command line: ``python -m course_lib.grading {exercises,reset,grade,stubs,list}``."""
+"""Command line: ``python -m course_lib.grading COMMAND``.
+
+Commands: exercises, reset, grade, grade-batch, stubs, list."""
 from __future__ import annotations
 
 import argparse
@@ -58,6 +60,44 @@ def _cmd_grade(args):
     return 1 if args.strict and not report.passed else 0
 
 
+def _cmd_grade_batch(args):
+    from .batch import grade_batch
+    from .registry import get_exercise
+    try:
+        for name in args.only or []:
+            get_exercise(name)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print(f"--jobs must be at least 1; got {args.jobs}", file=sys.stderr)
+        return 2
+    if not args.submissions.is_dir():
+        print(f"no submissions folder {args.submissions}", file=sys.stderr)
+        return 2
+    if args.out.resolve() == args.submissions.resolve():
+        print("--out must not be the submissions folder", file=sys.stderr)
+        return 2
+    result = grade_batch(args.submissions, args.out, only=args.only, timeout=args.timeout,
+                         jobs=args.jobs)
+    summary = result.summary
+    total = summary["total"]
+    print(f"graded {summary['graded']} of {summary['students']} students in "
+          f"{result.seconds:.1f} s" + (f"; total mean {total['mean']:g}, median "
+                                       f"{total['median']:g} of {summary['max_total']:g}"
+                                       if total else ""))
+    hardest = [c for c in summary["checks"] if c["pass_rate"] is not None][:5]
+    if hardest:
+        print("lowest pass rates:")
+        for c in hardest:
+            print(f"  {c['pass_rate']:6.0%}  {c['exercise']}: {c['check']}")
+    for student, err in result.errors.items():
+        print(f"grader error for {student!r}: {err.splitlines()[0]}", file=sys.stderr)
+    print(f"wrote {args.out / 'grades.csv'}, {args.out / 'summary.json'} and one folder "
+          "per student")
+    return 3 if result.errors else 0
+
+
 def _cmd_stubs(args):
     from .stubs import generate_stubs, stale_stubs
     if args.check:
@@ -107,6 +147,20 @@ def main(argv=None):
     p.add_argument("--strict", action="store_true",
                    help="exit with status 1 unless every check passes")
     p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser("grade-batch", help="grade a class: one folder per student "
+                                           "(writes grades.csv, summary.json, reports)")
+    p.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR",
+                   help="folder with one folder per student (folder name = student id)")
+    p.add_argument("--out", type=Path, required=True, metavar="OUT_DIR",
+                   help="where grades.csv, summary.json and <student>/ go")
+    p.add_argument("--only", action="append", metavar="NAME",
+                   help="grade only this exercise (repeatable)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="wall-clock seconds per call of a learner's function (default 15)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="students graded in parallel (default 1)")
+    p.set_defaults(func=_cmd_grade_batch)
 
     p = sub.add_parser("stubs", help="regenerate stubs/ from solutions/")
     p.add_argument("--check", action="store_true", help="only report stale stubs")

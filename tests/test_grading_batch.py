@@ -1,0 +1,304 @@
+"""Batch grading of a class (``grade-batch``): one row per student whatever the
+submissions contain, scores that agree with the registry's points, valid
+Gradescope JSON per student, class pass rates, and nothing written outside OUT.
+
+Expected scores are derived from the registry (max points per exercise/check) and
+from what each folder was built with -- never from the batch's own output."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from course_lib.grading import all_exercises, get_exercise
+from course_lib.grading import batch as batch_mod
+from course_lib.grading.__main__ import main as cli
+from course_lib.grading.batch import safe_folder_name
+from course_lib.paths import SOLUTIONS, STUBS
+
+WRONG = Path(__file__).parent / "fixtures" / "wrong"
+CAROL_WRONG = WRONG / "ex01_backtracking" / "ignores_c.py"
+ODD = '=HYPERLINK("x"), José O\'Brien;\n rm -rf ~'
+NON_UTF8 = b"\xfe\xff student"           # not valid UTF-8
+DOTTED = b"..\xff"                       # hidden (starts with "."): skipped, and listed
+EXERCISES = ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch"]
+
+
+def _fails(path):
+    """The FAILS = {...} set a wrong fixture declares."""
+    import ast
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "FAILS":
+            return set(ast.literal_eval(node.value))
+    raise AssertionError(f"{path} declares no FAILS set")
+
+
+def _snapshot(root, exclude):
+    """Every path under ``root`` (except ``exclude``) with its bytes or link target."""
+    out, skip = {}, os.fsencode(exclude)
+    for dirpath, dirnames, filenames in os.walk(os.fsencode(root)):
+        dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) != skip]
+        for name in dirnames + filenames:
+            p = os.path.join(dirpath, name)
+            if os.path.islink(p):
+                out[p] = ("link", os.readlink(p))
+            elif os.path.isfile(p):
+                out[p] = ("file", Path(os.fsdecode(p)).read_bytes())
+            else:
+                out[p] = ("dir", None)
+    return out
+
+
+def _write(path, text):
+    Path(path).write_text(textwrap.dedent(text))
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    all_exercises()     # the registry, loaded before any thread starts
+    root = tmp_path_factory.mktemp("batch")
+    subs, out, outside = root / "submissions", root / "out", root / "outside"
+    outside.mkdir()
+    for name in EXERCISES:                       # correct code, outside the submissions
+        shutil.copy(SOLUTIONS / f"{name}.py", outside / f"{name}.py")
+    (outside / "secret.txt").write_text("not for the grader")
+
+    for student in ("alice", "bob", "carol", "mallory", ODD, "grades.csv"):
+        (subs / student).mkdir(parents=True)
+    for name in EXERCISES:
+        shutil.copy(SOLUTIONS / f"{name}.py", subs / "alice" / f"{name}.py")
+        shutil.copy(STUBS / f"{name}.py", subs / "bob" / f"{name}.py")
+    shutil.copy(CAROL_WRONG, subs / "carol" / "ex01_backtracking.py")
+    shutil.copy(SOLUTIONS / "ex01_gradient_descent.py", subs / "carol")
+    # mallory: an endless loop in the only function of ex01_backtracking, os._exit at
+    # import in ex01_gradient_descent, a correct ex01_minibatch
+    _write(subs / "mallory" / "ex01_backtracking.py", """
+        def backtracking(f, grad_fx, x, t0=1.0, c=1e-4, beta=0.5):
+            while True:
+                pass
+        """)
+    _write(subs / "mallory" / "ex01_gradient_descent.py", """
+        import os
+        os._exit(7)
+        """)
+    shutil.copy(SOLUTIONS / "ex01_minibatch.py", subs / "mallory")
+    # the odd name: a correct file, plus a symlink to a correct file outside (refused)
+    shutil.copy(SOLUTIONS / "ex01_minibatch.py", subs / ODD)
+    os.symlink(outside / "ex01_backtracking.py", subs / ODD / "ex01_backtracking.py")
+    os.symlink(outside, subs / "trudy")                  # a symlinked student folder
+    os.mkdir(os.fsencode(subs) + b"/" + NON_UTF8)        # empty, odd bytes
+    os.mkdir(os.fsencode(subs) + b"/" + DOTTED)
+    (subs / "notes.txt").write_text("not a student")
+    (subs / ".git").mkdir()
+
+    before = _snapshot(root, out)
+    private_tmp = tmp_path_factory.mktemp("private-tmp")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tempfile, "tempdir", str(private_tmp))
+        rc = cli(["grade-batch", str(subs), "--out", str(out), "--timeout", "3",
+                  "--jobs", "2"])
+    after = _snapshot(root, out)
+    with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return {"rc": rc, "root": root, "out": out, "subs": subs, "rows": rows,
+            "before": before, "after": after, "private_tmp": private_tmp,
+            "summary": json.loads((out / "summary.json").read_text())}
+
+
+def _expected():
+    """Expected points per student and exercise, from the registry's points."""
+    ex = {e.name: e for e in all_exercises()}
+    full = {n: ex[n].max_score for n in EXERCISES}
+    zero = dict.fromkeys(EXERCISES, 0.0)
+    carol_lost = sum(ex["ex01_backtracking"].get_check(c).points for c in _fails(CAROL_WRONG))
+    return {
+        "alice": dict(full),
+        "bob": dict(zero),
+        "carol": {"ex01_backtracking": full["ex01_backtracking"] - carol_lost,
+                  "ex01_gradient_descent": full["ex01_gradient_descent"],
+                  "ex01_minibatch": 0.0},
+        "mallory": {**zero, "ex01_minibatch": full["ex01_minibatch"]},
+        "'" + ODD: {**zero, "ex01_minibatch": full["ex01_minibatch"]},
+        "grades.csv": dict(zero),
+        "trudy": dict(zero),
+        "\ufffd\ufffd student": dict(zero),
+    }
+
+
+def test_every_student_has_a_row_with_the_expected_points(batch):
+    assert batch["rc"] == 0
+    rows = {r["student"]: r for r in batch["rows"]}
+    expected = _expected()
+    assert set(rows) == set(expected)
+    assert len(batch["rows"]) == len(expected)
+    max_total = sum(e.max_score for e in all_exercises())
+    assert max_total == 25
+    for student, points in expected.items():
+        row = rows[student]
+        got = {n: float(row[n]) for n in EXERCISES}
+        assert got == points, student
+        assert float(row["total"]) == sum(points.values()), student
+        assert float(row["max_total"]) == max_total
+        assert row["error"] == ""
+    assert float(rows["alice"]["total"]) == max_total
+    assert float(rows["carol"]["total"]) < max_total - get_exercise("ex01_minibatch").max_score
+
+    failed = {s: rows[s]["failed_checks"] for s in rows}
+    assert failed["alice"] == ""
+    assert all(c in failed["carol"] for c in _fails(CAROL_WRONG))
+    assert "ex01_minibatch: not submitted" in failed["carol"]
+    assert "ex01_gradient_descent" not in failed["carol"]
+    assert "ex01_backtracking: all checks (timeout)" in failed["mallory"]
+    assert "ex01_gradient_descent: could not be imported" in failed["mallory"]
+    assert "symbolic link" in failed["'" + ODD] and "ex01_minibatch" not in failed["'" + ODD]
+    assert "refused" in failed["trudy"] and "symbolic link" in failed["trudy"]
+    assert failed["bob"].count("not_implemented") == 3
+
+
+def test_output_folders_are_safe_and_complete(batch):
+    out = batch["out"]
+    rows = batch["rows"]
+    folders = [r["folder"] for r in rows]
+    assert len(set(folders)) == len(folders)
+    for f in folders:
+        assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", f), f
+        assert f not in ("grades.csv", "summary.json")
+    written = {os.path.relpath(os.path.join(d, n), out)
+               for d, _, names in os.walk(out) for n in names}
+    assert written == ({"grades.csv", "summary.json"}
+                       | {f"{f}/{n}" for f in folders for n in ("results.json",
+                                                                "report.txt")})
+    assert not any(os.path.islink(os.path.join(d, n))
+                   for d, dirs, names in os.walk(out) for n in dirs + names)
+    # nothing outside OUT changed or appeared, and the private temp folders are gone
+    assert batch["after"] == batch["before"]
+    assert list(batch["private_tmp"].iterdir()) == []
+
+
+def test_results_json_is_gradescope_and_agrees_with_the_csv(batch):
+    ex = {e.name: e for e in all_exercises()}
+    n_checks = sum(len(e.checks) for e in ex.values())
+    for row in batch["rows"]:
+        folder = batch["out"] / row["folder"]
+        data = json.loads((folder / "results.json").read_text())
+        assert data["score"] == float(row["total"])
+        assert data["max_score"] == 25
+        assert len(data["tests"]) == n_checks
+        for t in data["tests"]:
+            assert set(t) >= {"name", "score", "max_score", "status", "output"}
+            exercise, check = t["name"].split(": ")
+            assert t["max_score"] == ex[exercise].get_check(check).points
+            assert t["status"] in ("passed", "failed")
+            assert t["score"] == (t["max_score"] if t["status"] == "passed" else 0)
+        assert sum(t["score"] for t in data["tests"]) == data["score"]
+        report = (folder / "report.txt").read_text()
+        assert f"Total: {float(row['total']):g} / 25 points" in report
+    mallory = json.loads((batch["out"] / "mallory" / "results.json").read_text())
+    text = json.dumps(mallory)
+    assert "did not return within 3 s" in text and "exited with code 7" in text
+    assert "course-batch-" not in text            # the staging folder is not shown
+
+
+def test_summary_pass_rates(batch):
+    summary = batch["summary"]
+    graded = len(_expected())
+    assert summary["students"] == summary["graded"] == graded
+    assert summary["grader_errors"] == {}
+    assert {s.split(" (")[0] for s in summary["skipped"]} == {".git", "notes.txt",
+                                                             "..\ufffd"}
+    # who passes each check, from how the folders were built
+    carol_fails = _fails(CAROL_WRONG)
+    passes = {}
+    for e in all_exercises():
+        for c in e.checks:
+            n = 1                                                     # alice
+            if e.name == "ex01_backtracking" and c.name not in carol_fails:
+                n += 1                                                # carol
+            if e.name == "ex01_gradient_descent":
+                n += 1                                                # carol
+            if e.name == "ex01_minibatch":
+                n += 2                                                # mallory, ODD
+            passes[(e.name, c.name)] = n
+    got = {(c["exercise"], c["check"]): c for c in summary["checks"]}
+    assert set(got) == set(passes)
+    for key, n in passes.items():
+        assert got[key]["passed"] == n, key
+        assert got[key]["pass_rate"] == pytest.approx(n / graded, abs=1e-4)
+    rates = [c["pass_rate"] for c in summary["checks"]]
+    assert rates == sorted(rates)                                     # hardest first
+    hardest = summary["checks"][0]
+    assert (hardest["exercise"], hardest["check"]) in {
+        ("ex01_backtracking", c) for c in carol_fails}
+    # statuses: mallory's backtracking timed out, bob's stubs are not implemented
+    bt = got[("ex01_backtracking", "matches_reference")]["statuses"]
+    assert bt["timeout"] == 1 and bt["not_implemented"] == 1
+    assert bt["not_submitted"] == graded - 4     # alice, bob, carol, mallory submitted
+    assert summary["exercises"]["ex01_minibatch"]["full_marks"] == 3
+
+
+def test_a_grader_error_costs_one_row_not_the_batch(tmp_path, monkeypatch):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for student in ("ann", "ben", "cyd"):
+        (subs / student).mkdir(parents=True)
+        shutil.copy(SOLUTIONS / "ex01_minibatch.py", subs / student)
+    real_student, real_file = batch_mod._grade_student, batch_mod.grade_file
+
+    def broken_student(root, name, *args, **kwargs):
+        if name == "ben":
+            raise RuntimeError("the grader broke on ben")
+        return real_student(root, name, *args, **kwargs)
+
+    def broken_file(exercise, path, **kwargs):
+        if "ex01_minibatch" in str(path) and broken_file.calls == 0:
+            broken_file.calls += 1
+            raise OSError("disk on fire")
+        return real_file(exercise, path, **kwargs)
+    broken_file.calls = 0
+
+    monkeypatch.setattr(batch_mod, "_grade_student", broken_student)
+    monkeypatch.setattr(batch_mod, "grade_file", broken_file)
+    rc = cli(["grade-batch", str(subs), "--out", str(out), "--only", "ex01_minibatch"])
+    assert rc == 3                       # finished, but says a grader error happened
+    with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["student"]: r for r in csv.DictReader(fh)}
+    full = get_exercise("ex01_minibatch").max_score
+    assert list(rows) == ["ann", "ben", "cyd"]
+    assert set(rows["ann"]) == {"student", "folder", "ex01_minibatch", "total", "max_total",
+                                "failed_checks", "error"}
+    # ann's exercise hit the grader error (0, said so), ben's whole grading failed
+    assert float(rows["ann"]["total"]) == 0
+    assert rows["ann"]["failed_checks"] == "ex01_minibatch: grader error"
+    assert float(rows["ben"]["total"]) == 0 and "the grader broke on ben" in rows["ben"]["error"]
+    assert float(rows["cyd"]["total"]) == full and rows["cyd"]["error"] == ""
+    ben = json.loads((out / "ben" / "results.json").read_text())
+    assert ben["score"] == 0 and "the grader broke on ben" in ben["output"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["graded"] == 2 and list(summary["grader_errors"]) == ["ben"]
+    assert all(c["pass_rate"] == 0.5 for c in summary["checks"])
+
+
+@pytest.mark.parametrize("name", ["../x", "..", ".", "", "-rf", ".hidden", "a/../../b",
+                                  "x\ny", "grades.csv", "SUMMARY.json", "\udcff", "é" * 300])
+def test_safe_folder_name_stays_inside(tmp_path, name):
+    safe = safe_folder_name(name, taken={"x_y"})
+    assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,110}", safe), safe
+    assert safe.lower() not in ("grades.csv", "summary.json", "x_y")
+    assert (tmp_path / safe).resolve().parent == tmp_path.resolve()
+
+
+def test_bad_arguments(tmp_path, capsys):
+    assert cli(["grade-batch", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
+    assert cli(["grade-batch", str(tmp_path), "--out", str(tmp_path / "o"),
+                "--only", "ex99_nothing"]) == 2
+    assert cli(["grade-batch", str(tmp_path), "--out", str(tmp_path / "o"),
+                "--jobs", "0"]) == 2
+    assert cli(["grade-batch", str(tmp_path), "--out", str(tmp_path)]) == 2
+    assert not (tmp_path / "o").exists() and list(tmp_path.iterdir()) == []
+    assert "no exercise named 'ex99_nothing'" in capsys.readouterr().err
