@@ -10,12 +10,13 @@ EX     ?=
 # Lab run as root (containers, CI images) must pass --allow-root.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test test-fast grade exercises reset bench lock clean help
+.PHONY: lab test test-fast grade exercises reset bench lock clean help update
 
 help:
 	@echo "make lab        set up .venv (first time) and open the course in JupyterLab"
 	@echo "make test       set up .venv and run every test (library, grading, notebooks)"
 	@echo "make grade      grade your exercises/ (report: grade-report.json)"
+	@echo "make update     git pull the course's new version (exercises/ stays as it is)"
 	@echo "make exercises  create missing exercise files from stubs/ (never overwrites yours)"
 	@echo "make reset EX=ex01_gradient_descent   restore one exercise (yours kept as .bak)"
 	@echo "make bench      measure the course's time budgets"
@@ -46,6 +47,14 @@ lab: $(STAMP) exercises
 	@echo "Starting JupyterLab: open the http://127.0.0.1:$(PORT)/lab/tree/notebooks/00_welcome.ipynb link (with its token) that it prints. Ctrl-C twice stops it."
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --port=$(PORT) --LabApp.news_url=None \
 	    --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb
+
+# Get the course's new version. git compares a notebook's size before it runs the filter,
+# so a notebook you only ran looks modified and blocks `git pull`; `git add -u` on the
+# notebooks refreshes that (it stages only changes that survive the filter: your edits).
+update:
+	git add -u -- '*.ipynb'
+	git pull
+	@$(MAKE) --no-print-directory exercises
 
 test: $(STAMP)
 	$(PY) -m pytest tests
