@@ -186,9 +186,10 @@ def _table(exercises, width=100):
     for e in exercises:
         rows.append(f"{e.name} -- {e.title}   {e.score:g}/{e.max_score:g} points")
         previous = None
+        name_width = max([len(c.name) for c in e.checks] + [32])
         for c in e.checks:
             label = STATUS_LABEL.get(c.status, c.status)
-            head = f"  [{label:>7}] {c.name:<32} {c.score:g}/{c.max_score:g}"
+            head = f"  [{label:>7}] {c.name:<{name_width}} {c.score:g}/{c.max_score:g}"
             rows.append(head)
             if not c.passed:
                 text = c.message if c.status == "not_implemented" else c.text()
