@@ -219,6 +219,7 @@ def _html(exercises):
             f'<tr style="background:#f6f8fa"><th colspan="3" style="padding:4px 8px">'
             f"{html.escape(e.name)} &mdash; {html.escape(e.title)}</th>"
             f'<th style="padding:4px 8px">{e.score:g} / {e.max_score:g} {ok}</th></tr>')
+        previous = None
         for c in e.checks:
             color = colors.get(c.status, "#57606a")
             label = STATUS_LABEL.get(c.status, c.status)
@@ -226,7 +227,11 @@ def _html(exercises):
             if c.hint and not c.passed:
                 msg += f"<br><i>Hint: {html.escape(c.hint)}</i>"
             if c.passed:
-                msg = html.escape(c.description)
+                msg, previous = html.escape(c.description), None
+            elif msg == previous:
+                msg = '<span style="color:#57606a">(same as above)</span>'
+            else:
+                previous = msg
             parts.append(
                 f'<tr><td style="padding:2px 8px;color:{color};font-weight:bold">{label}</td>'
                 f'<td style="padding:2px 8px"><code>{html.escape(c.name)}</code></td>'
