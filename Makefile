@@ -10,7 +10,7 @@ EX     ?=
 # Lab run as root (containers, CI images) must pass --allow-root.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test test-fast grade exercises reset bench lock clean help update
+.PHONY: lab test grade exercises reset bench lock clean help update
 
 help:
 	@echo "make lab        set up .venv (first time) and open the course in JupyterLab"
@@ -24,6 +24,9 @@ help:
 
 # The venv is (re)installed only when the dependency files change.
 $(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	    echo "The course needs Python >= 3.11; found $$($(PYTHON) --version 2>&1) at $(PYTHON)." \
+	         "Install 3.11, or run: make PYTHON=/path/to/python3.11 lab"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q -c constraints.txt -e '.[test]'
 	@touch $(STAMP)
