@@ -84,7 +84,7 @@ def test_os_exit_at_import_infinite_loop_and_megabytes_of_output(tmp_path):
     assert "print('x'" in source
     (tmp_path / "ex01_backtracking.py").write_text("print('z' * 2_000_000)\n" + source)
 
-    report = grade(tmp_path, timeout=2.5)
+    report = grade(tmp_path, timeout=4.0)
     ex = _by_name(report)
     gd = ex["ex01_gradient_descent"]
     assert gd.score == 0 and "exited with code 7" in gd.load_error
@@ -93,7 +93,7 @@ def test_os_exit_at_import_infinite_loop_and_megabytes_of_output(tmp_path):
     statuses = {c.name: c.status for c in mb.checks}
     assert {statuses[n] for n in MINIBATCH_EPOCH_CHECKS} == {"timeout"}
     first = mb.checks[0]
-    assert "did not return within 2.5 s" in first.message
+    assert "did not return within 4 s" in first.message
     assert all("not called again" in c.message for c in mb.checks[1:5])
     assert mb.score == 3     # the gradient checks are still graded
     bt = ex["ex01_backtracking"]
