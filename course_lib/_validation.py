@@ -18,6 +18,7 @@ __all__ = [
     "check_array",
     "check_same_shape",
     "check_callable",
+    "check_indices",
 ]
 
 
@@ -151,3 +152,29 @@ def check_callable(value, name, owner):
             f"Got {type(value).__name__} instead."
         )
     return value
+
+
+def check_indices(idx, n, owner, name="idx"):
+    """Validate minibatch indices: a non-empty 1-d integer array with values in ``[0, n)``.
+
+    Repeats are allowed (sampling with replacement). Raises ``TypeError`` for a
+    non-integer dtype and ``ValueError`` for an empty, non-1-d or out-of-range
+    ``idx``; the message names ``name`` and ``owner``. Returns the index array.
+    """
+    arr = np.asarray(idx)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(
+            f"The {name!r} parameter of {owner} must be a non-empty 1-d array of "
+            f"indices. Got shape {arr.shape} instead."
+        )
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(
+            f"The {name!r} parameter of {owner} must be an array of integer example "
+            f"indices. Got dtype {arr.dtype} instead."
+        )
+    if arr.min() < 0 or arr.max() >= n:
+        raise ValueError(
+            f"The {name!r} parameter of {owner} must hold indices in the range "
+            f"[0, {n - 1}]. Got values from {arr.min()} to {arr.max()}."
+        )
+    return arr

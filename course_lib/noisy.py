@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_scalar
+from ._validation import check_indices, check_int, check_scalar
 from .problems import Problem
 
 __all__ = ["PerturbedSum"]
@@ -88,20 +88,9 @@ class PerturbedSum(Problem):
         self.name = f"{getattr(problem, 'name', 'problem')} + noise {self.noise:g}"
 
     # -- the finite-sum interface ------------------------------------------------
-    def _idx(self, idx, method):
-        owner = f"PerturbedSum.{method}"
-        arr = np.asarray(idx)
-        if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-            raise TypeError(f"The 'idx' parameter of {owner} must be an array of integer "
-                            f"example indices. Got dtype {arr.dtype} instead.")
-        if arr.ndim != 1 or arr.size == 0:
-            raise ValueError(f"The 'idx' parameter of {owner} must be a non-empty 1-d "
-                             f"array of indices. Got shape {arr.shape} instead.")
-        if arr.min() < 0 or arr.max() >= self.n_samples:
-            raise ValueError(f"The 'idx' parameter of {owner} must hold indices in the "
-                             f"range [0, {self.n_samples - 1}]. Got values from "
-                             f"{arr.min()} to {arr.max()}.")
-        return arr
+    def _z_mean(self, idx, method):
+        """``mean(z_idx)`` over a validated minibatch ``idx`` (repeats allowed)."""
+        return self.z[check_indices(idx, self.n_samples, f"PerturbedSum.{method}")].mean(axis=0)
 
     def value(self, x, idx=None):
         """``F(x) = f(x)``; with ``idx``, the mean of ``f_i(x)`` over those indices."""
@@ -109,7 +98,7 @@ class PerturbedSum(Problem):
         fx = float(self.problem.value(x))
         if idx is None:
             return fx
-        return fx + float(self.z[self._idx(idx, "value")].mean(axis=0) @ x)
+        return fx + float(self._z_mean(idx, "value") @ x)
 
     def grad(self, x, idx=None):
         """``grad F(x) = grad f(x)``; with ``idx`` (repeats allowed), the minibatch
@@ -118,7 +107,7 @@ class PerturbedSum(Problem):
         g = np.asarray(self.problem.grad(x), dtype=float)
         if idx is None:
             return g
-        return g + self.z[self._idx(idx, "grad")].mean(axis=0)
+        return g + self._z_mean(idx, "grad")
 
     def per_example_grads(self, x):
         """Row ``i`` = ``grad f_i(x) = grad f(x) + z_i``, shape ``(n, dim)``."""
@@ -140,18 +129,22 @@ class PerturbedSum(Problem):
 
     @property
     def x0(self):
+        """The wrapped problem's default start (a copy)."""
         return np.array(self.problem.x0, dtype=float)
 
     @property
     def minimizers(self):
+        """The wrapped problem's minimizers (``F = f``)."""
         return np.array(self.problem.minimizers, dtype=float)
 
     @property
     def f_min(self):
+        """The wrapped problem's minimum value (``F = f``)."""
         return self.problem.f_min
 
     @property
     def bounds(self):
+        """The wrapped problem's plotting window."""
         return self.problem.bounds
 
     def __repr__(self):

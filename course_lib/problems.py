@@ -32,7 +32,8 @@ import numbers
 
 import numpy as np
 
-from ._validation import check_array, check_int, check_same_shape, check_scalar
+from ._validation import (check_array, check_indices, check_int, check_same_shape,
+                          check_scalar)
 
 __all__ = [
     "Problem",
@@ -726,35 +727,10 @@ class _FiniteSum(Problem):
         self._x0 = np.zeros(self.dim)
         self._x_star = None
 
-    def _check_idx(self, idx, method):
-        owner = f"{type(self).__name__}.{method}"
-        arr = np.asarray(idx)
-        if arr.size == 0:
-            raise ValueError(
-                f"The 'idx' parameter of {owner} must be a non-empty 1-d array of "
-                f"indices. Got an empty array of shape {arr.shape} instead."
-            )
-        if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-            raise TypeError(
-                f"The 'idx' parameter of {owner} must be an array of integer example "
-                f"indices. Got dtype {arr.dtype} instead."
-            )
-        if arr.ndim != 1 or arr.size == 0:
-            raise ValueError(
-                f"The 'idx' parameter of {owner} must be a non-empty 1-d array of "
-                f"indices. Got shape {arr.shape} instead."
-            )
-        if arr.min() < 0 or arr.max() >= self.n_samples:
-            raise ValueError(
-                f"The 'idx' parameter of {owner} must hold indices in the range "
-                f"[0, {self.n_samples - 1}]. Got values from {arr.min()} to {arr.max()}."
-            )
-        return arr
-
     def _rows(self, idx, method):
         if idx is None:
             return self.X, self.y
-        idx = self._check_idx(idx, method)
+        idx = check_indices(idx, self.n_samples, f"{type(self).__name__}.{method}")
         return self.X[idx], self.y[idx]
 
     def value(self, w, idx=None):

@@ -4,7 +4,7 @@ import re
 import numpy as np
 import pytest
 
-from course_lib._validation import (check_array, check_callable, check_int,
+from course_lib._validation import (check_array, check_callable, check_indices, check_int,
                                     check_same_shape, check_scalar)
 
 
@@ -116,3 +116,23 @@ def test_check_same_shape_and_callable():
     assert check_callable(len, "f", "g") is len
     with pytest.raises(TypeError, match=r"'f' parameter of g must be callable\. Got int"):
         check_callable(3, "f", "g")
+
+
+@pytest.mark.parametrize("idx, exc, text", [
+    ([0.5], TypeError, "dtype float64"),
+    ([True, False], TypeError, "dtype bool"),
+    ([], ValueError, "shape (0,)"),
+    ([[0, 1]], ValueError, "shape (1, 2)"),
+    ([0, 5], ValueError, "range [0, 4]"),
+    ([-1], ValueError, "range [0, 4]"),
+])
+def test_check_indices_messages(idx, exc, text):
+    with pytest.raises(exc) as err:
+        check_indices(idx, 5, "Problem.grad")
+    msg = str(err.value)
+    assert "'idx'" in msg and "Problem.grad" in msg and text in msg
+
+
+def test_check_indices_accepts_repeats_and_lists():
+    out = check_indices([4, 0, 4], 5, "f")
+    assert out.tolist() == [4, 0, 4] and out.dtype.kind == "i"
