@@ -80,7 +80,8 @@ def _box(center, x0, floor=1.0):
 class Problem:
     """Base class: input checks, ``__call__``, ``value_grid`` and ``__repr__``.
 
-    A subclass sets ``dim``, ``name``, ``_x0``, ``minimizers``, ``f_min``, ``bounds``
+    A subclass sets ``dim``, ``name``, ``_x0``, ``_minimizers`` (rows; none by
+    default), ``f_min``, ``bounds``
     and implements ``_value(x)``, ``_grad(x)``, ``_hessian(x)`` on a checked float
     vector ``x``; it may implement ``_values(P)`` (``f`` at each row of ``P``,
     shape ``(m, dim)``) to make :meth:`value_grid` fast.
@@ -89,6 +90,7 @@ class Problem:
     name = "problem"
     dim: int
     f_min = None
+    _minimizers = None
 
     # -- checks ---------------------------------------------------------------
     def _check_x(self, x, method, arg="x"):
@@ -120,8 +122,13 @@ class Problem:
 
     @property
     def minimizers(self):
-        """Known global minimizers, shape ``(k, dim)``; ``k = 0`` if none is known."""
-        return np.empty((0, self.dim))
+        """Known global minimizers, shape ``(k, dim)``; ``k = 0`` if none is known.
+
+        A new array on each access, built from ``_minimizers`` (set by the subclass).
+        """
+        if self._minimizers is None:
+            return np.empty((0, self.dim))
+        return np.array(self._minimizers)
 
     def value_grid(self, *coords):
         """``f`` evaluated pointwise on coordinate arrays of one shape (e.g. a meshgrid).
@@ -364,10 +371,6 @@ class Quadratic(Problem):
         eigs[-1] = L
         return cls.from_eigenvalues(eigs, rotation=rotation, x_star=x_star)
 
-    @property
-    def minimizers(self):
-        return np.array(self._minimizers)
-
     def _value(self, x):
         return 0.5 * x @ (self.A @ x) - self.b @ x + self.c
 
@@ -439,10 +442,6 @@ class Rosenbrock(Problem):
         yr = (-1.0, max(3.0, 1.5 * a * a))
         self.bounds = ((-xr, xr), yr) + ((-xr, xr),) * (self.dim - 2)
 
-    @property
-    def minimizers(self):
-        return np.array(self._minimizers)
-
     def _value(self, x):
         return self._values(x[None, :])[0]
 
@@ -487,10 +486,6 @@ class _SumOfSquares2D(Problem):
 
     def _res_hess(self, x, y):  # -> list of (d2r/dx2, d2r/dxdy, d2r/dy2)
         raise NotImplementedError
-
-    @property
-    def minimizers(self):
-        return np.array(self._minimizers)
 
     def _value(self, p):
         return sum(r**2 for r in self._residuals(p[0], p[1]))
@@ -687,10 +682,6 @@ class TiltedDoubleWell(Problem):
         self._minimizers = _readonly([[best]])
         self.f_min = float(best**4 - 4 * best**2 + best)
         self.bounds = ((-2.5, 2.5),)
-
-    @property
-    def minimizers(self):
-        return np.array(self._minimizers)
 
     def _value(self, x):
         return self._values(x[None, :])[0]
