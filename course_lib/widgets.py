@@ -183,6 +183,7 @@ class GDExplorer:
         """
         from . import optimizers, plotting
         from .plotting import _rc
+        from .rates import divergence_threshold
 
         owner = "GDExplorer.draw"
         lr = self.lr_factor.value / self.L if lr is None else lr
@@ -214,8 +215,8 @@ class GDExplorer:
             self.ax_contour.set_title(f"κ = {kappa:.3g}, L = {self.L:g}, μ = {q.mu:.3g}",
                                       fontsize=11)
             self.fig.suptitle(
-                f"lr = {lr:.4g} = {lr * self.L:.2f}/L (2/L = {2 / self.L:.4g}): {status}, "
-                f"ρ = max|1 − lr λ| = {rho:.4f}",
+                f"lr = {lr:.4g} = {lr * self.L:.2f}/L (2/L = "
+                f"{divergence_threshold(self.L):.4g}): {status}, ρ = max|1 − lr λ| = {rho:.4f}",
                 color=_STATUS_COLORS.get(status, "#1B7837"), fontsize=12.5)
         self.last = GDResult(q, lr, traj, status, rho)
         return self.last
@@ -235,6 +236,9 @@ class GDExplorer:
 
         Returns the :class:`GDResult`, or ``None`` inside :meth:`hold`.
         """
+        from .plotting import _rc
+        from .rates import divergence_threshold, optimal_lr_quadratic
+
         if self._held:
             return None
         res = self.draw()
@@ -242,10 +246,10 @@ class GDExplorer:
         self.info.value = (
             f"<span style='font-family:monospace'>lr = {res.lr:.4g} &nbsp;·&nbsp; "
             f"1/L = {1 / self.L:.4g} &nbsp;·&nbsp; divergence threshold 2/L = "
-            f"{2 / self.L:.4g} &nbsp;·&nbsp; best lr 2/(μ+L) = {2 / (q.mu + q.L):.4g}"
+            f"{divergence_threshold(self.L):.4g} &nbsp;·&nbsp; best lr 2/(μ+L) = "
+            f"{optimal_lr_quadratic(q.mu, q.L):.4g}"
             f" &nbsp;·&nbsp; ρ = {res.contraction:.4f} &nbsp;·&nbsp; <b>{res.status}</b>"
             f"</span>")
-        from .plotting import _rc
 
         buf = io.BytesIO()
         with _rc():
