@@ -53,10 +53,6 @@ class Check:
     hint: str | None = None
     description: str = ""
 
-    @property
-    def qualname(self):
-        return f"{self.exercise}: {self.name}"
-
 
 class Exercise:
     """An exercise: the learner's file ``<name>.py``, the functions it must define,
@@ -99,9 +95,11 @@ class Exercise:
 
     @property
     def max_score(self):
+        """Sum of the points of all checks."""
         return sum(c.points for c in self.checks)
 
     def get_check(self, name):
+        """The check called ``name`` (``KeyError`` listing the known names otherwise)."""
         for c in self.checks:
             if c.name == name:
                 return c
@@ -131,6 +129,7 @@ def all_exercises():
 
 
 def exercise_names():
+    """Names of every registered exercise, sorted."""
     return [e.name for e in all_exercises()]
 
 
@@ -158,12 +157,16 @@ class CheckContext:
         self.exercise = exercise
 
     def call(self, func, *args, **kwargs):
+        """The learner's ``func(*args, **kwargs)``: its return value (decoded)."""
         return self.learner.call(func, *args, **kwargs)
 
     def run(self, func, *args, echo=False, **kwargs):
+        """Like :meth:`call`, but the full record (value, call counts, arguments after
+        the call with ``echo=True``)."""
         return self.learner.run(func, *args, echo=echo, **kwargs)
 
     def map(self, func, calls):
+        """Many calls ``[(args, kwargs), ...]`` in one round trip; their values."""
         return self.learner.map(func, calls)
 
     def raises(self, func, *args, **kwargs):
@@ -179,6 +182,7 @@ class CheckContext:
 
     @staticmethod
     def fail(message, hint=None):
+        """Fail the check with ``message`` (and an optional ``hint``)."""
         raise CheckFailed(message, hint)
 
     @contextlib.contextmanager

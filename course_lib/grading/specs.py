@@ -123,13 +123,12 @@ class FunctionSpec:
 
     @property
     def function(self):
+        """The trusted function itself (``problem.value``, ``problem.grad``, ...)."""
         p = self.build()
         return p if self.attr == "__call__" else getattr(p, self.attr)
 
-    def with_attr(self, attr, name=None):
-        return FunctionSpec(self.problem, attr, self.kwargs, self.constructor, name)
-
     def describe(self):
+        """How the function is built, as shown in a failing case."""
         args = ", ".join(f"{k}={_short(v)}" for k, v in self.kwargs.items())
         ctor = f".{self.constructor}" if self.constructor else ""
         return f"{self.problem}{ctor}({args})"

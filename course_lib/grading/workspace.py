@@ -48,6 +48,7 @@ def _save_manifest(exercises_dir, data):
 
 
 def stub_names(stubs_dir=None):
+    """Exercise names that have a stub file ``exNN_*.py`` in ``stubs_dir``, sorted."""
     stubs, _ = _dirs(stubs_dir, None)
     return sorted(p.stem for p in stubs.glob("ex[0-9][0-9]_*.py"))
 
