@@ -61,7 +61,10 @@ def test_quadratic_contraction_vectorised_over_lr():
     got = rates.gd_quadratic_contraction(lam, lrs)
     assert got.shape == (17,)
     for lr, g in zip(lrs, got):
-        assert g == pytest.approx(rates.gd_quadratic_contraction(lam, lr), rel=1e-15)
+        # independent oracle: the operator norm of I - lr A with A = diag(lam)
+        assert g == pytest.approx(np.linalg.norm(np.eye(3) - lr * np.diag(lam), 2),
+                                  rel=1e-12)
+        assert g == rates.gd_quadratic_contraction(lam, lr)    # same as the scalar path
 
 
 @pytest.mark.parametrize("mu,L", [(0.1, 1.0), (1.0, 50.0), (2.0, 2.0)])
