@@ -115,6 +115,8 @@ def test_every_check_is_failed_by_some_wrong_implementation(wrong_results):
      ["iterate 1 differs", "got [", "expected [", "+lr*grad"]),
     ("ex01_gradient_descent/missing_x0_row", "matches_closed_form_on_quadratics",
      ["expected shape (11, 2)", "got shape (10, 2)", "row 0 must be x0"]),
+    ("ex01_gradient_descent/one_step_too_many", "matches_reference_nonconvex",
+     ["expected shape (16, 2)", "got shape (17, 2)", "one step too many"]),
     ("ex01_gradient_descent/same_object_rows", "matches_closed_form_on_quadratics",
      ["same array object"]),
     ("ex01_gradient_descent/mutates_x0", "does_not_modify_x0", ["changed the caller's x0"]),

@@ -59,12 +59,13 @@ def closed_form(spec, x0, lr, n_steps):
 
 
 def library_reference(spec, x0, lr, n_steps):
+    """Rows ``x_0 .. x_{n_steps}`` of ``course_lib.optimizers.run(sgd(lr), ...)``."""
     from course_lib.optimizers import run, sgd
     return run(sgd(lr), spec.build(), np.asarray(x0, dtype=float), n_steps).params
 
 
-def _walk(spec, x0, lr, n_steps, sign=-1.0, frozen=False):
-    """A (possibly wrong) iteration, to recognise common mistakes."""
+def _walk(spec, x0, lr, n_steps, sign, frozen=False):
+    """A wrong iteration (ascent, or a frozen gradient), to recognise common mistakes."""
     g_fn = spec.function
     x = np.asarray(x0, dtype=float)
     g0 = g_fn(x)
@@ -77,7 +78,8 @@ def _walk(spec, x0, lr, n_steps, sign=-1.0, frozen=False):
 
 
 def diagnoses(spec, x0, lr, n_steps, ref):
-    longer = _walk(spec, x0, lr, n_steps + 1)
+    """(wrong output, hint) pairs for the usual mistakes; ``ref`` is the right output."""
+    longer = library_reference(spec, x0, lr, n_steps + 1)
     return [
         (_walk(spec, x0, lr, n_steps, sign=+1.0),
          "did you update x with +lr*grad (gradient ascent) instead of -lr*grad?"),
@@ -90,7 +92,7 @@ def diagnoses(spec, x0, lr, n_steps, ref):
          "every row equals the last iterate: you stored the same array object each "
          "time and changed it in place (x -= ...). Store a copy (x.copy()) or write "
          "x = x - lr * g."),
-        (_walk(spec, x0, lr, n_steps, frozen=True),
+        (_walk(spec, x0, lr, n_steps, sign=-1.0, frozen=True),
          "you used the gradient at x0 in every step: evaluate grad_fn at the current "
          "iterate."),
     ]
