@@ -44,6 +44,7 @@ DEFAULT_CASES = [
 
 
 def grad_at(spec, x):
+    """``grad f(x)`` of the trusted problem behind ``spec``."""
     return np.asarray(spec.build().grad(x), dtype=float)
 
 
@@ -66,8 +67,9 @@ def armijo_holds(spec, x, t, c):
     return bool(np.isfinite(ft) and ft <= fx - c * t * float(g @ g) + 1e-13 * abs(fx))
 
 
-def _variant(spec, x, t0, c, beta, power=2, accept_nan=False):
-    """A (possibly wrong) backtracking, to recognise common mistakes."""
+def _variant(spec, x, t0, c, beta, power=2):
+    """A wrong backtracking (``||g||**power``, or a wrong ``c``), to recognise common
+    mistakes; the reference itself comes from :func:`reference`."""
     f = spec.function
     g = grad_at(spec, x)
     fx = f(x)
@@ -76,8 +78,6 @@ def _variant(spec, x, t0, c, beta, power=2, accept_nan=False):
     for _ in range(200):
         with np.errstate(all="ignore"):
             ft = f(x - t * g)
-        if accept_nan and not ft > fx - c * t * gn:
-            return t
         if ft <= fx - c * t * gn:
             return t
         t *= beta
@@ -85,6 +85,7 @@ def _variant(spec, x, t0, c, beta, power=2, accept_nan=False):
 
 
 def step_diagnoses(spec, x, t0, c, beta, t_ref):
+    """(wrong step, hint) pairs for the usual mistakes; ``t_ref`` is the right step."""
     return [
         (t_ref / beta, "that is the step BEFORE the accepted one (t / beta), which fails "
                        "the Armijo condition: return t as soon as the condition holds."),

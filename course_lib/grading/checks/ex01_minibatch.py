@@ -216,6 +216,7 @@ def reference_gradient(X, y, w, idx):
 
 
 def gradient_diagnoses(X, y, w, idx, expected):
+    """(wrong gradient, hint) pairs for the usual mistakes; ``expected`` is the right one."""
     idx = np.asarray(idx, dtype=int)
     b, n = len(idx), len(y)
     full = X.T @ (X @ w - y) / n
