@@ -30,16 +30,23 @@ def _cmd_reset(args):
     return 0
 
 
+def _unknown_exercise(names):
+    """Print the error for the first unknown name in ``names`` (``--only``); True if any."""
+    from .registry import get_exercise
+    try:
+        for name in names or []:
+            get_exercise(name)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return True
+    return False
+
+
 def _cmd_grade(args):
     import json
 
     from .grader import grade
-    from .registry import get_exercise
-    try:
-        for name in args.only or []:
-            get_exercise(name)
-    except KeyError as exc:
-        print(exc.args[0], file=sys.stderr)
+    if _unknown_exercise(args.only):
         return 2
     try:
         report = grade(args.dir, only=args.only, timeout=args.timeout)
@@ -62,12 +69,7 @@ def _cmd_grade(args):
 
 def _cmd_grade_batch(args):
     from .batch import grade_batch
-    from .registry import get_exercise
-    try:
-        for name in args.only or []:
-            get_exercise(name)
-    except KeyError as exc:
-        print(exc.args[0], file=sys.stderr)
+    if _unknown_exercise(args.only):
         return 2
     if args.jobs < 1:
         print(f"--jobs must be at least 1; got {args.jobs}", file=sys.stderr)
