@@ -19,6 +19,7 @@ __all__ = [
     "check_same_shape",
     "check_callable",
     "check_indices",
+    "check_random_state",
 ]
 
 
@@ -178,3 +179,25 @@ def check_indices(idx, n, owner, name="idx"):
             f"[0, {n - 1}]. Got values from {arr.min()} to {arr.max()}."
         )
     return arr
+
+
+def check_random_state(seed, name, owner):
+    """A numpy ``Generator`` from ``None`` (fresh entropy), an int seed >= 0 or a Generator.
+
+    A Generator is returned unchanged (``numpy.random.default_rng`` semantics), so
+    successive calls that share one continue a single stream. Anything else raises
+    ``TypeError`` naming ``name`` and ``owner``.
+    """
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"The {name!r} parameter of {owner} must be None, an int seed or a "
+            f"numpy.random.Generator. Got {seed!r} of type {type(seed).__name__} instead."
+        )
+    if seed < 0:
+        raise ValueError(
+            f"The {name!r} parameter of {owner} must be a seed in the range [0, inf). "
+            f"Got {seed!r} instead."
+        )
+    return np.random.default_rng(int(seed))

@@ -28,12 +28,10 @@ by SGD.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._validation import (check_array, check_indices, check_int, check_same_shape,
-                          check_scalar)
+from ._validation import (check_array, check_indices, check_int, check_random_state,
+                          check_same_shape, check_scalar)
 
 __all__ = [
     "Problem",
@@ -55,18 +53,6 @@ def _readonly(arr):
     arr = np.array(arr, dtype=float)
     arr.flags.writeable = False
     return arr
-
-
-def _rng(seed, name, owner):
-    """A numpy Generator from ``None``, an int seed or a Generator (validated)."""
-    if seed is None or isinstance(seed, np.random.Generator):
-        return np.random.default_rng(seed)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(
-            f"The {name!r} parameter of {owner} must be None, an int seed or a "
-            f"numpy.random.Generator. Got {seed!r} of type {type(seed).__name__} instead."
-        )
-    return np.random.default_rng(int(seed))
 
 
 def _box(center, x0, floor=1.0):
@@ -327,7 +313,7 @@ class Quadratic(Problem):
         if rotation is None:
             Q = np.eye(d)
         else:
-            G = _rng(rotation, "rotation", owner).standard_normal((d, d))
+            G = check_random_state(rotation, "rotation", owner).standard_normal((d, d))
             Q, R = np.linalg.qr(G)
             Q = Q * np.where(np.diag(R) < 0, -1.0, 1.0)
         A = (Q * eigs) @ Q.T
@@ -769,7 +755,7 @@ class _FiniteSum(Problem):
         owner = f"{type(self).__name__}.minibatch_grad"
         b = check_int(batch_size, "batch_size", owner, low=1,
                       high=None if replace else self.n_samples)
-        gen = _rng(rng, "rng", owner)
+        gen = check_random_state(rng, "rng", owner)
         if replace:
             idx = sample_with_replacement(self.n_samples, b, gen)
         else:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_array, check_int
+from ._validation import check_array, check_int, check_random_state
 
 __all__ = [
     "epoch_batches",
@@ -27,10 +27,6 @@ __all__ = [
     "minibatch_variance",
     "empirical_minibatch_variance",
 ]
-
-
-def _rng(seed):
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 def epoch_batches(n, batch_size, seed=None, *, drop_last=False):
@@ -58,7 +54,7 @@ def epoch_batches(n, batch_size, seed=None, *, drop_last=False):
     """
     n = check_int(n, "n", "epoch_batches", low=1)
     batch_size = check_int(batch_size, "batch_size", "epoch_batches", low=1, high=n)
-    perm = _rng(seed).permutation(n)
+    perm = check_random_state(seed, "seed", "epoch_batches").permutation(n)
     stop = n - n % batch_size if drop_last else n
     return [perm[i:i + batch_size] for i in range(0, stop, batch_size)]
 
@@ -67,7 +63,8 @@ def sample_with_replacement(n, batch_size, seed=None):
     """``batch_size`` indices drawn independently and uniformly from ``range(n)``."""
     n = check_int(n, "n", "sample_with_replacement", low=1)
     batch_size = check_int(batch_size, "batch_size", "sample_with_replacement", low=1)
-    return _rng(seed).integers(0, n, size=batch_size)
+    return check_random_state(seed, "seed", "sample_with_replacement").integers(
+        0, n, size=batch_size)
 
 
 def minibatch_stream(n, batch_size, *, replace=False, seed=None):
@@ -77,7 +74,7 @@ def minibatch_stream(n, batch_size, *, replace=False, seed=None):
     each epoch, last batch of an epoch may be shorter). ``replace=True``:
     independent :func:`sample_with_replacement` batches.
     """
-    rng = _rng(seed)
+    rng = check_random_state(seed, "seed", "minibatch_stream")
     while True:
         if replace:
             yield sample_with_replacement(n, batch_size, rng)
@@ -117,7 +114,7 @@ def empirical_minibatch_variance(per_example_grads, batch_size, *, replace, n_dr
     b = check_int(batch_size, "batch_size", "empirical_minibatch_variance", low=1,
                   high=None if replace else n)
     n_draws = check_int(n_draws, "n_draws", "empirical_minibatch_variance", low=1)
-    rng = _rng(seed)
+    rng = check_random_state(seed, "seed", "empirical_minibatch_variance")
     g = G.mean(axis=0)
     if replace:
         idx = rng.integers(0, n, size=(n_draws, b))

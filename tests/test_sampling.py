@@ -88,6 +88,10 @@ def test_bad_types():
         epoch_batches(10, 2.0)
     with pytest.raises(TypeError, match="'n'"):
         epoch_batches(True, 1)
+    with pytest.raises(TypeError, match="'seed' parameter of epoch_batches"):
+        epoch_batches(10, 2, seed="1")
+    with pytest.raises(TypeError, match="'seed' parameter of minibatch_stream"):
+        next(minibatch_stream(10, 2, seed=0.5))
 
 
 # --------------------------------------------------------------------- variance

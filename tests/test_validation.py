@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from course_lib._validation import (check_array, check_callable, check_indices, check_int,
-                                    check_same_shape, check_scalar)
+                                    check_random_state, check_same_shape, check_scalar)
 
 
 def test_documented_message_verbatim():
@@ -136,3 +136,24 @@ def test_check_indices_messages(idx, exc, text):
 def test_check_indices_accepts_repeats_and_lists():
     out = check_indices([4, 0, 4], 5, "f")
     assert out.tolist() == [4, 0, 4] and out.dtype.kind == "i"
+
+
+@pytest.mark.parametrize("seed, exc, text", [
+    ("0", TypeError, "Got '0' of type str"),
+    (1.5, TypeError, "Got 1.5 of type float"),
+    (True, TypeError, "Got True of type bool"),
+    (-1, ValueError, "[0, inf). Got -1"),
+])
+def test_check_random_state_messages(seed, exc, text):
+    with pytest.raises(exc) as err:
+        check_random_state(seed, "seed", "epoch_batches")
+    msg = str(err.value)
+    assert "'seed'" in msg and "epoch_batches" in msg and text in msg
+
+
+def test_check_random_state_seeds_and_passes_generators_through():
+    gen = np.random.default_rng(3)
+    assert check_random_state(gen, "rng", "f") is gen        # one shared stream
+    a = check_random_state(np.int64(7), "seed", "f").random(3)
+    np.testing.assert_array_equal(a, np.random.default_rng(7).random(3))
+    assert isinstance(check_random_state(None, "seed", "f"), np.random.Generator)
