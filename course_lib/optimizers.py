@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import transforms as tx
-from ._validation import check_array, check_int, check_scalar
+from ._validation import check_array, check_callable, check_int, check_scalar
 from .line_search import backtracking_armijo
 
 __all__ = ["sgd", "gradient_descent", "run", "Trajectory", "gradient_descent_armijo"]
@@ -133,6 +133,16 @@ class Trajectory:
                 f"final_grad_norm={self.grad_norms[-1]:.3g}, diverged={self.diverged})")
 
 
+def _check_problem(problem, owner):
+    """TypeError naming 'problem' unless it has callable ``value`` and ``grad``."""
+    if not (callable(getattr(problem, "value", None)) and callable(getattr(problem, "grad", None))):
+        raise TypeError(
+            f"The 'problem' parameter of {owner} must be a problem object with value(x) "
+            f"and grad(x) methods (e.g. course_lib.problems.Rosenbrock()). Got "
+            f"{type(problem).__name__} instead."
+        )
+
+
 def _progress(iterable, enabled, desc):
     if not enabled:
         return iterable
@@ -177,8 +187,11 @@ def run(opt, problem, x0, steps, *, batch_size=None, replace=False, seed=0,
             f"The 'opt' parameter of run must be a GradientTransformation (e.g. "
             f"sgd(lr=0.1)). Got {type(opt).__name__} instead."
         )
+    _check_problem(problem, "run")
     x = check_array(x0, "x0", "run", ndim=1)
     steps = check_int(steps, "steps", "run", low=0)
+    if callback is not None:
+        check_callable(callback, "callback", "run")
     stream = None
     if batch_size is not None:
         from .sampling import minibatch_stream
@@ -244,9 +257,16 @@ def gradient_descent_armijo(problem, x0, steps, *, t0=1.0, c=1e-4, beta=0.5,
     ----------
     Armijo 1966; Nocedal & Wright, Numerical Optimization, Algorithm 3.1.
     """
-    x = check_array(x0, "x0", "gradient_descent_armijo", ndim=1)
-    steps = check_int(steps, "steps", "gradient_descent_armijo", low=0)
-    tol = check_scalar(tol, "tol", "gradient_descent_armijo", low=0.0, closed="left")
+    owner = "gradient_descent_armijo"
+    _check_problem(problem, owner)
+    x = check_array(x0, "x0", owner, ndim=1)
+    steps = check_int(steps, "steps", owner, low=0)
+    tol = check_scalar(tol, "tol", owner, low=0.0, closed="left")
+    # the line search checks these too, but only once a step is taken
+    t0 = check_scalar(t0, "t0", owner, low=0.0)
+    c = check_scalar(c, "c", owner, low=0.0, high=1.0)
+    beta = check_scalar(beta, "beta", owner, low=0.0, high=1.0)
+    max_backtracks = check_int(max_backtracks, "max_backtracks", owner, low=0)
     failed = False
     fx = float(problem.value(x))
     g = np.asarray(problem.grad(x), dtype=float)

@@ -198,9 +198,17 @@ def test_gradient_descent_armijo_does_not_take_a_rejected_step():
     (dict(steps=-2), ValueError, "'steps'"),
     (dict(tol=-1.0), ValueError, "'tol'"),
     (dict(c=2.0), ValueError, "'c'"),
+    (dict(steps=0, c=2.0), ValueError, "'c' parameter of gradient_descent_armijo"),
+    (dict(steps=0, beta=1.0), ValueError, "'beta' parameter of gradient_descent_armijo"),
+    (dict(steps=0, t0=0.0), ValueError, "'t0' parameter of gradient_descent_armijo"),
 ])
 def test_gradient_descent_armijo_bad_inputs(kwargs, exc, pattern):
     args = dict(x0=[-1.2, 1.0], steps=3)
     args.update(kwargs)
     with pytest.raises(exc, match=pattern):
         gradient_descent_armijo(P.Rosenbrock(), args.pop("x0"), args.pop("steps"), **args)
+
+
+def test_gradient_descent_armijo_needs_a_problem():
+    with pytest.raises(TypeError, match="'problem' parameter of gradient_descent_armijo"):
+        gradient_descent_armijo(lambda x: float(x @ x), [1.0, 1.0], 3)

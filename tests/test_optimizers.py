@@ -197,6 +197,17 @@ def test_run_bad_inputs(quad, kwargs, exc, pattern):
         run(args["opt"], quad, args["x0"], args["steps"])
 
 
+@pytest.mark.parametrize("problem, kwargs, pattern", [
+    (None, {}, "'problem' parameter of run"),
+    (lambda x: x, {}, "'problem' parameter of run"),
+    ("quad", dict(callback=5), "'callback' parameter of run"),
+])
+def test_run_bad_problem_and_callback(quad, problem, kwargs, pattern):
+    problem = quad if problem == "quad" else problem
+    with pytest.raises(TypeError, match=pattern):
+        run(sgd(0.1), problem, np.ones(4), 3, **kwargs)
+
+
 @pytest.mark.parametrize("batch_size, pattern", [(31, r"'batch_size'.*\[1, 30\].*Got 31"),
                                                  (0, "'batch_size'")])
 def test_run_bad_batch_size(linreg, batch_size, pattern):
