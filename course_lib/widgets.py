@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_int, check_scalar
+from ._validation import check_array, check_int, check_scalar
 
 __all__ = ["GDExplorer", "GDResult", "gd_explorer", "classify_gd"]
 
@@ -54,7 +54,7 @@ def classify_gd(lr, eigenvalues, tol=1e-9):
     """
     from .rates import gd_quadratic_contraction
 
-    lam = np.asarray(eigenvalues, dtype=float)
+    lam = check_array(eigenvalues, "eigenvalues", "classify_gd", ndim=1)
     lr = check_scalar(lr, "lr", "classify_gd", low=0.0)
     rho = gd_quadratic_contraction(lam, lr)
     L = float(np.max(lam))

@@ -97,6 +97,8 @@ def test_classify_gd_agrees_with_runs():
             assert status == "diverges" and d[-1] > d[0]
     with pytest.raises(ValueError, match="'lr'"):
         classify_gd(-1.0, [1.0])
+    with pytest.raises(TypeError, match="'eigenvalues' parameter of classify_gd"):
+        classify_gd(0.1, "abc")
 
 
 def test_gd_explorer_returns_the_widget_box():
