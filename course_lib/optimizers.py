@@ -107,6 +107,8 @@ class Trajectory:
     lrs : ndarray, shape (steps,)  step size used at each step (nan if unknown)
     nfev : int  objective evaluations made by a line search (0 otherwise)
     diverged : bool  True if the loss became non-finite (the run stops there)
+    label : str  legend label for plots (``run(..., label=...)``)
+    extra : dict  method-specific records, e.g. ``extra["line_search_failed"]``
     """
 
     params: np.ndarray
