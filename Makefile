@@ -10,7 +10,7 @@ EX     ?=
 # Lab run as root (containers, CI images) must pass --allow-root.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test grade exercises reset bench lock clean help update
+.PHONY: lab test grade exercises reset bench lock clean help update test-browser
 
 help:
 	@echo "make lab        set up .venv (first time) and open the course in JupyterLab"
@@ -21,6 +21,7 @@ help:
 	@echo "make reset EX=ex01_gradient_descent   restore one exercise (yours kept as .bak)"
 	@echo "make bench      measure the course's time budgets"
 	@echo "make lock       refresh constraints.txt (all pins) on purpose"
+	@echo "make test-browser  opt-in: run the notebooks in JupyterLab in headless chromium"
 
 # The venv is (re)installed only when the dependency files change.
 $(STAMP): pyproject.toml constraints.txt
@@ -63,6 +64,19 @@ test: $(STAMP)
 	$(PY) -m pytest tests
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
 
+# Opt-in, not part of `make test`: JupyterLab driven in Debian's chromium by playwright
+# (the `browser` extra; never `playwright install`, which downloads a browser).
+test-browser: $(STAMP) exercises
+	$(PY) -m pip install --disable-pip-version-check -q -c constraints.txt -e '.[test,browser]'
+	@test -x /usr/bin/chromium || { \
+	    if [ "$$(id -u)" = 0 ]; then \
+	        apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; \
+	    else \
+	        echo "make test-browser needs Debian's chromium at /usr/bin/chromium:" \
+	             "run 'sudo apt-get install chromium' (not 'playwright install'), then again 'make test-browser'"; \
+	        exit 1; fi; }
+	$(PY) -m pytest tests_browser -q
+
 grade: $(STAMP) exercises
 	@$(PY) -m course_lib.grading grade --report grade-report.json
 
@@ -77,7 +91,7 @@ bench: $(STAMP)
 # pyproject.toml, and its full `pip freeze` becomes constraints.txt.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install -q -e '.[test,dev]'
+	.lock-venv/bin/pip install -q -e '.[test,dev,browser]'
 	( echo "# All pins, made by 'make lock' from pyproject.toml's direct pins. Do not edit by hand."; \
 	  .lock-venv/bin/pip freeze --exclude-editable | sed 's/+cpu$$//' ) > constraints.txt
 	rm -rf .lock-venv
