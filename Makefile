@@ -30,6 +30,10 @@ $(STAMP): pyproject.toml constraints.txt
 	         "Install 3.11, or run: make PYTHON=/path/to/python3.11 lab"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q -c constraints.txt -e '.[test]'
+	@# JupyterLab 4 asks about fetching news on first start; the course runs offline.
+	@mkdir -p $(VENV)/share/jupyter/lab/settings && echo \
+	    '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
+	    > $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
 
 exercises: $(STAMP)
