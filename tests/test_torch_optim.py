@@ -170,6 +170,21 @@ def _step(opt, params, loss_fn, sign):
     return loss.item()
 
 
+def _assert_same_params(params_torch, params_ours):
+    """Our parameters equal torch's, tensor by tensor, to RTOL."""
+    for a, b in zip(params_torch, params_ours):
+        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(),
+                                   rtol=RTOL, atol=ATOL)
+
+
+def _lockstep_and_compare(opt_t, pt, opt_c, pc, loss_fn):
+    """STEPS steps of torch's optimizer and ours side by side, then compare the params."""
+    for _ in range(STEPS):
+        _step(opt_t, pt, loss_fn, 1.0)
+        _step(opt_c, pc, loss_fn, 1.0)
+    _assert_same_params(pt, pc)
+
+
 @pytest.mark.parametrize("hp", HPARAMS, ids=_hp_id)
 @pytest.mark.parametrize("problem", list(NUMPY_PROBLEMS))
 def test_adapter_matches_torch_sgd(problem, hp):
@@ -215,12 +230,7 @@ def test_param_groups_with_different_hyperparameters():
     opt_c = SGD(groups(pc), lr=0.05, weight_decay=1e-3)
     assert [g["lr"] for g in opt_c.param_groups] == [0.2, 0.02]
     assert opt_c.param_groups[0]["momentum"] == 0 and opt_c.param_groups[0]["nesterov"] is False
-    for _ in range(STEPS):
-        _step(opt_t, pt, loss_fn, 1.0)
-        _step(opt_c, pc, loss_fn, 1.0)
-    for a, b in zip(pt, pc):
-        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(),
-                                   rtol=RTOL, atol=ATOL)
+    _lockstep_and_compare(opt_t, pt, opt_c, pc, loss_fn)
 
 
 def test_add_param_group_later():
@@ -277,9 +287,7 @@ def test_one_cycle_scheduler_changes_momentum_between_steps():
         sch_t.step()
         sch_c.step()
     assert len(momenta) > 10
-    for a, b in zip(pt, pc):
-        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(),
-                                   rtol=RTOL, atol=ATOL)
+    _assert_same_params(pt, pc)
 
 
 def test_changing_momentum_from_zero_raises():
@@ -376,12 +384,7 @@ def test_transform_optimizer_with_another_factory():
     pt, pc = _clone(params0), _clone(params0)
     opt_t = torch.optim.SGD(pt, lr=0.1)
     opt_c = TransformOptimizer(pc, dict(lr=0.1), factory=gradient_descent)
-    for _ in range(STEPS):
-        _step(opt_t, pt, loss_fn, 1.0)
-        _step(opt_c, pc, loss_fn, 1.0)
-    for a, b in zip(pt, pc):
-        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(),
-                                   rtol=RTOL, atol=ATOL)
+    _lockstep_and_compare(opt_t, pt, opt_c, pc, loss_fn)
 
 
 def test_transform_optimizer_bad_factory_and_defaults():
