@@ -11,6 +11,8 @@ Explorers:
 
 * :func:`gd_explorer` / :class:`GDExplorer` — gradient descent on a 2-d quadratic:
   learning rate against the divergence threshold ``2/L``, and the condition number.
+* :func:`sgd_explorer` / :class:`SGDExplorer` — minibatch SGD next to gradient descent
+  on a 2-d least-squares problem: learning rate and batch size against the noise floor.
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ import numpy as np
 
 from ._validation import check_array, check_int, check_scalar
 
-__all__ = ["GDExplorer", "GDResult", "gd_explorer", "classify_gd"]
+__all__ = ["GDExplorer", "GDResult", "gd_explorer", "classify_gd",
+           "SGDExplorer", "SGDResult", "sgd_explorer"]
 
 
 def classify_gd(lr, eigenvalues, tol=1e-9):
@@ -69,6 +72,66 @@ def classify_gd(lr, eigenvalues, tol=1e-9):
     return status, rho
 
 
+class _Explorer:
+    """What every explorer shares: a figure rendered to an ``ipywidgets.Image``,
+    sliders that redraw on release, and :meth:`hold` for several moves at once.
+
+    A subclass sets ``self.sliders`` (observed), builds ``self.widget`` and defines
+    ``draw()`` (returns what it drew) and ``_info(result)`` (the HTML line).
+    """
+
+    def _start(self, sliders, figsize, extra=()):
+        import ipywidgets as w
+        from matplotlib.figure import Figure
+
+        from .plotting import _rc
+
+        self.info = w.HTML()
+        self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        with _rc():
+            self.fig = Figure(figsize=figsize, dpi=100, layout="constrained")
+            self.axes = self.fig.subplots(1, 2)
+        self.widget = w.VBox([w.HBox(list(sliders)), *extra, self.info, self.image])
+        self.widget.explorer = self
+        self.last = None
+        self._held = False
+        for s in sliders:
+            s.observe(self.update, names="value")
+
+    @staticmethod
+    def _slider_style():
+        import ipywidgets as w
+
+        return dict(continuous_update=False, style={"description_width": "initial"},
+                    layout=w.Layout(width="32%"))
+
+    @contextmanager
+    def hold(self):
+        """Set several sliders with one redraw: ``with ex.hold(): ex.<slider>.value = ...``."""
+        self._held = True
+        try:
+            yield self
+        finally:
+            self._held = False
+            self.update()
+
+    def update(self, change=None):
+        """Redraw from the sliders and refresh the info line and the image (the sliders'
+        observer). Returns what :meth:`draw` returned, or ``None`` inside :meth:`hold`."""
+        from .plotting import _rc
+
+        if self._held:
+            return None
+        res = self.draw()
+        self.info.value = ("<span style='font-family:monospace'>"
+                           + " &nbsp;·&nbsp; ".join(self._info(res)) + "</span>")
+        buf = io.BytesIO()
+        with _rc():
+            self.fig.savefig(buf, format="png", dpi=90)
+        self.image.value = buf.getvalue()
+        return res
+
+
 class GDResult(NamedTuple):
     """What :meth:`GDExplorer.draw` drew."""
 
@@ -82,7 +145,7 @@ class GDResult(NamedTuple):
 _STATUS_COLORS = {"diverges": "#B2182B", "oscillates": "#D97706"}
 
 
-class GDExplorer:
+class GDExplorer(_Explorer):
     """Gradient descent on ``Quadratic.from_condition_number(kappa, dim=2, L=L, rotation=rotation)``.
 
     Sliders (attributes, ``ipywidgets`` objects):
@@ -129,9 +192,6 @@ class GDExplorer:
 
     def __init__(self, L=4.0, kappa=10.0, lr_factor=0.9, steps=40, rotation=None):
         import ipywidgets as w
-        from matplotlib.figure import Figure
-
-        from .plotting import _rc
 
         owner = "GDExplorer"
         self.L = check_scalar(L, "L", owner, low=0.0)
@@ -141,25 +201,14 @@ class GDExplorer:
         steps = check_int(steps, "steps", owner, low=1, high=500)
         self.rotation = rotation
 
-        common = dict(continuous_update=False, style={"description_width": "initial"},
-                      layout=w.Layout(width="32%"))
+        common = self._slider_style()
         self.lr_factor = w.FloatSlider(value=lr_factor, min=0.05, max=3.0, step=0.01,
                                        readout_format=".2f", description="lr × L", **common)
         self.kappa = w.FloatLogSlider(value=kappa, base=10, min=0.0, max=3.0, step=0.05,
                                       readout_format=".3g", description="κ = L/μ", **common)
         self.steps = w.IntSlider(value=steps, min=1, max=500, description="steps", **common)
-        self.info = w.HTML()
-        self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
-        with _rc():
-            self.fig = Figure(figsize=(10.0, 4.2), dpi=100, layout="constrained")
-            self.ax_contour, self.ax_loss = self.fig.subplots(1, 2)
-        self.widget = w.VBox([w.HBox([self.lr_factor, self.kappa, self.steps]),
-                              self.info, self.image])
-        self.widget.explorer = self
-        self.last = None
-        self._held = False
-        for s in (self.lr_factor, self.kappa, self.steps):
-            s.observe(self.update, names="value")
+        self._start((self.lr_factor, self.kappa, self.steps), (10.0, 4.2))
+        self.ax_contour, self.ax_loss = self.axes
         self.update()
 
     def problem(self, kappa):
@@ -221,41 +270,14 @@ class GDExplorer:
         self.last = GDResult(q, lr, traj, status, rho)
         return self.last
 
-    @contextmanager
-    def hold(self):
-        """Set several sliders with one redraw: ``with ex.hold(): ex.kappa.value = 100; ...``."""
-        self._held = True
-        try:
-            yield self
-        finally:
-            self._held = False
-            self.update()
-
-    def update(self, change=None):
-        """Redraw from the sliders and refresh the image (the sliders' observer).
-
-        Returns the :class:`GDResult`, or ``None`` inside :meth:`hold`.
-        """
-        from .plotting import _rc
+    def _info(self, res):
         from .rates import divergence_threshold, optimal_lr_quadratic
 
-        if self._held:
-            return None
-        res = self.draw()
         q = res.problem
-        self.info.value = (
-            f"<span style='font-family:monospace'>lr = {res.lr:.4g} &nbsp;·&nbsp; "
-            f"1/L = {1 / self.L:.4g} &nbsp;·&nbsp; divergence threshold 2/L = "
-            f"{divergence_threshold(self.L):.4g} &nbsp;·&nbsp; best lr 2/(μ+L) = "
-            f"{optimal_lr_quadratic(q.mu, q.L):.4g}"
-            f" &nbsp;·&nbsp; ρ = {res.contraction:.4f} &nbsp;·&nbsp; <b>{res.status}</b>"
-            f"</span>")
-
-        buf = io.BytesIO()
-        with _rc():
-            self.fig.savefig(buf, format="png", dpi=90)
-        self.image.value = buf.getvalue()
-        return res
+        return [f"lr = {res.lr:.4g}", f"1/L = {1 / self.L:.4g}",
+                f"divergence threshold 2/L = {divergence_threshold(self.L):.4g}",
+                f"best lr 2/(μ+L) = {optimal_lr_quadratic(q.mu, q.L):.4g}",
+                f"ρ = {res.contraction:.4f}", f"<b>{res.status}</b>"]
 
 
 def gd_explorer(**kwargs):
@@ -265,3 +287,135 @@ def gd_explorer(**kwargs):
     ``box.explorer``. See :class:`GDExplorer` for what it shows.
     """
     return GDExplorer(**kwargs).widget
+
+
+class SGDResult(NamedTuple):
+    """What :meth:`SGDExplorer.draw` drew."""
+
+    problem: object        # the LinearRegression
+    lr: float
+    batch_size: int
+    gd: object             # the full-gradient run (Trajectory)
+    sgd: object            # the minibatch run (Trajectory), same lr, start and steps
+    sgd_floor: float       # mean of f(x_t) - f* over the second half of the SGD run
+    gd_gap: float          # f(x_T) - f* of the GD run
+
+
+class SGDExplorer(_Explorer):
+    """Minibatch SGD next to gradient descent on a 2-d least-squares problem.
+
+    The problem is ``LinearRegression(n_samples, n_features=2, noise, seed=problem_seed)``,
+    ``f(w) = 1/(2n) ||X w - y||^2``. Both runs start at ``x0 = 0`` and take ``steps`` steps
+    of the same ``lr``: gradient descent with the full gradient, SGD with minibatches of
+    ``batch_size`` drawn as shuffled epochs (without replacement, what data loaders do;
+    :func:`course_lib.optimizers.run` with ``batch_size``, ``seed``). At
+    ``batch_size = n_samples`` every minibatch is the whole data set and the two paths
+    coincide. Left panel: contours and both paths; right panel: ``f(x_t) - f*`` on a log
+    scale. The title gives SGD's mean gap over the second half of the run (its noise
+    floor, which for small ``lr`` is roughly proportional to ``lr / batch_size``; see
+    :func:`course_lib.rates.sgd_bound_constant_step`) and GD's final gap.
+
+    Sliders (attributes): ``lr`` (log scale), ``batch_size``, ``steps``.
+
+    Parameters
+    ----------
+    lr : float in (0, 2/L)  initial learning rate (the slider spans 1e-3 to 2/L)
+    batch_size : int in [1, n_samples]
+    steps : int in [10, 1000]
+    n_samples : int >= 2, noise : float >= 0, problem_seed : int >= 0  the data
+    seed : int >= 0  seed of the minibatch sampler
+
+    Attributes
+    ----------
+    lr, batch_size, steps : sliders
+    info, image, fig, ax_contour, ax_loss, widget : as in :class:`GDExplorer`
+    last : SGDResult  of the latest draw
+
+    References
+    ----------
+    L. Bottou, F. E. Curtis and J. Nocedal, Optimization methods for large-scale machine
+    learning, *SIAM Review* 60(2), 2018, Sec. 4 (SGD with a fixed step converges to a
+    neighbourhood whose size grows with the step and shrinks with the batch size).
+
+    Examples
+    --------
+    >>> ex = SGDExplorer()
+    >>> ex.batch_size.value = ex.problem.n_samples     # the whole data set in every batch
+    >>> bool(abs(ex.last.sgd_floor - ex.last.gd_gap) < 1e-9)
+    True
+    """
+
+    def __init__(self, lr=0.1, batch_size=1, steps=200, n_samples=64, noise=1.0,
+                 problem_seed=3, seed=0):
+        import ipywidgets as w
+
+        from .problems import LinearRegression
+        from .rates import divergence_threshold
+
+        owner = "SGDExplorer"
+        n = check_int(n_samples, "n_samples", owner, low=2)
+        self.problem = LinearRegression(n_samples=n, n_features=2,
+                                        noise=check_scalar(noise, "noise", owner, low=0.0,
+                                                           closed="left"),
+                                        seed=check_int(problem_seed, "problem_seed", owner,
+                                                       low=0))
+        self.lr_max = float(divergence_threshold(self.problem.L))
+        lr = check_scalar(lr, "lr", owner, low=0.0, high=self.lr_max)
+        batch_size = check_int(batch_size, "batch_size", owner, low=1, high=n)
+        steps = check_int(steps, "steps", owner, low=10, high=1000)
+        self.seed = check_int(seed, "seed", owner, low=0)
+
+        common = self._slider_style()
+        self.lr = w.FloatLogSlider(value=lr, base=10, min=-3.0,
+                                   max=float(np.log10(self.lr_max)), step=0.05,
+                                   readout_format=".3g", description="lr", **common)
+        self.batch_size = w.IntSlider(value=batch_size, min=1, max=n,
+                                      description="batch size b", **common)
+        self.steps = w.IntSlider(value=steps, min=10, max=1000, step=10,
+                                 description="steps", **common)
+        self._start((self.lr, self.batch_size, self.steps), (10.0, 4.2))
+        self.ax_contour, self.ax_loss = self.axes
+        self.update()
+
+    def draw(self, lr=None, batch_size=None, steps=None):
+        """Run GD and SGD and draw both into ``self.fig``; arguments default to the
+        sliders' values. Returns an :class:`SGDResult`."""
+        from . import plotting
+        from .optimizers import gradient_descent, run, sgd
+        from .plotting import _rc
+
+        owner = "SGDExplorer.draw"
+        p = self.problem
+        lr = check_scalar(self.lr.value if lr is None else lr, "lr", owner, low=0.0)
+        b = check_int(self.batch_size.value if batch_size is None else batch_size,
+                      "batch_size", owner, low=1, high=p.n_samples)
+        steps = check_int(self.steps.value if steps is None else steps, "steps", owner,
+                          low=2)
+        runs = {"GD": run(gradient_descent(lr), p, p.x0, steps, label="GD"),
+                f"SGD, b = {b}": run(sgd(lr), p, p.x0, steps, batch_size=b, seed=self.seed,
+                                     label=f"SGD, b = {b}")}
+        gd, sg = runs.values()
+        floor = float(np.mean(sg.losses[steps // 2:] - p.f_min))
+        gd_gap = float(gd.losses[-1] - p.f_min)
+        with _rc():
+            self.ax_contour.clear()
+            self.ax_loss.clear()
+            plotting.contour(p, runs, ax=self.ax_contour, title="")
+            plotting.loss_curves(runs, subtract=p.f_min, ax=self.ax_loss)
+            self.ax_loss.set_title("loss gap $f(x_t) - f^\\star$", fontsize=11)
+            self.fig.suptitle(f"lr = {lr:.3g}, b = {b}: SGD's mean gap over the second "
+                              f"half {floor:.2e}, GD's final gap {gd_gap:.2e}",
+                              fontsize=12.5)
+        self.last = SGDResult(p, lr, b, gd, sg, floor, gd_gap)
+        return self.last
+
+    def _info(self, res):
+        n = res.problem.n_samples
+        return [f"lr = {res.lr:.4g}", f"b = {res.batch_size} of n = {n}",
+                f"lr / b = {res.lr / res.batch_size:.3g}",
+                f"SGD noise floor ≈ {res.sgd_floor:.3g}", f"GD gap {res.gd_gap:.3g}"]
+
+
+def sgd_explorer(**kwargs):
+    """The SGD explorer as a widget box (``box.explorer`` is the :class:`SGDExplorer`)."""
+    return SGDExplorer(**kwargs).widget

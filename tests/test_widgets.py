@@ -111,3 +111,76 @@ def test_gd_explorer_returns_the_widget_box():
     assert ex.info in box.children and ex.image in box.children
     with pytest.raises(ValueError, match="'kappa'"):
         GDExplorer(kappa=0.5)
+
+
+# ---------------------------------------------------------------- the SGD explorer
+
+from course_lib.optimizers import sgd  # noqa: E402
+from course_lib.problems import LinearRegression  # noqa: E402
+from course_lib.widgets import SGDExplorer, sgd_explorer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def sx():
+    return SGDExplorer(lr=0.1, batch_size=1, steps=120)
+
+
+def _paths(explorer):
+    return {ln.get_label(): ln.get_xydata()
+            for ln in explorer.ax_contour.get_lines() if ln.get_gid() == "trajectory"}
+
+
+def test_sgd_sliders_drive_both_runs(sx):
+    png_before = sx.image.value
+    with sx.hold():
+        sx.lr.value = 0.05
+        sx.batch_size.value = 4
+        sx.steps.value = 60
+    # independent oracle: the problem and both runs rebuilt here from the documented recipe
+    p = LinearRegression(n_samples=64, n_features=2, noise=1.0, seed=3)
+    gd = run(gradient_descent(0.05), p, np.zeros(2), 60)
+    sg = run(sgd(0.05), p, np.zeros(2), 60, batch_size=4, seed=0)
+    paths = _paths(sx)
+    assert np.allclose(paths["GD"], gd.params, rtol=0, atol=1e-12)
+    assert np.allclose(paths["SGD, b = 4"], sg.params, rtol=0, atol=1e-12)
+    assert sx.last.sgd_floor == pytest.approx(np.mean(sg.losses[30:] - p.f_min), rel=1e-12)
+    assert "b = 4" in sx.fig._suptitle.get_text() and "b = 4 of n = 64" in sx.info.value
+    assert sx.image.value[:8] == b"\x89PNG\r\n\x1a\n" and sx.image.value != png_before
+
+
+def test_full_batch_sgd_is_gradient_descent(sx):
+    res = sx.draw(lr=0.2, batch_size=64, steps=50)
+    assert np.allclose(res.sgd.params, res.gd.params, rtol=0, atol=1e-12)
+    # ... and with one example per step it is not: it stalls at a noise floor above GD
+    res = sx.draw(lr=0.2, batch_size=1, steps=400)
+    assert res.gd_gap < 1e-12 < 1e-4 < res.sgd_floor
+
+
+def test_sgd_floor_shrinks_with_batch_size_and_lr(sx):
+    """Averaged over sampler seeds, the floor is ordered as lr / b (Bottou et al. 2018,
+    Thm 4.6: proportional to lr / b for small lr); 4 seeds keep the ordering far
+    outside the spread of the means."""
+    def mean_floor(lr, b):
+        floors = []
+        for seed in range(4):
+            sx.seed = seed
+            floors.append(sx.draw(lr=lr, batch_size=b, steps=400).sgd_floor)
+        sx.seed = 0
+        return np.mean(floors)
+    assert mean_floor(0.1, 16) < mean_floor(0.1, 4) < mean_floor(0.1, 1)
+    assert mean_floor(0.025, 1) < mean_floor(0.1, 1)
+
+
+def test_sgd_explorer_box_and_bad_input():
+    box = sgd_explorer(steps=20)
+    ex = box.explorer
+    assert isinstance(ex, SGDExplorer)
+    sliders = box.children[0].children
+    assert ex.lr in sliders and ex.batch_size in sliders and ex.steps in sliders
+    with pytest.raises(ValueError, match="'batch_size' parameter of SGDExplorer"):
+        SGDExplorer(batch_size=65)
+    with pytest.raises(ValueError, match=r"'lr' parameter of SGDExplorer must be a float in "
+                                         r"the range \(0.0, "):
+        SGDExplorer(lr=5.0)
+    with pytest.raises(ValueError, match="'batch_size' parameter of SGDExplorer.draw"):
+        ex.draw(batch_size=0)
