@@ -1,9 +1,10 @@
 """Chapter 01 keeps the shape that CONTRIBUTING.md describes (a static check, nothing runs).
 
-Every code cell is a claim cell with an ``assert`` except the set-up, the explorer and the
-exercise cells; every "Source check" is followed by an asserting cell; the explorer's output
-is ignored by nbval; the exercises are graded with ``check(...)`` and never asserted on;
-the title, learning goals, summary and references are there.
+Every code cell is a claim cell with an ``assert`` except the set-up, the explorers, the
+exercise cells and collapsed plot cells; every "Source check" is followed by an asserting
+cell; the explorers' outputs are ignored by nbval through a cell tag (not a marker line in
+the source); the exercises are graded with ``check(...)`` and never asserted on and sit next
+to the sections they practise; the title, learning goals, summary and references are there.
 """
 import ast
 import json
@@ -15,7 +16,8 @@ from course_lib.paths import NOTEBOOKS
 
 PATH = NOTEBOOKS / "01_gradient_descent.ipynb"
 EXERCISES = ("ex01_gradient_descent", "ex01_minibatch", "ex01_backtracking")
-NOT_CLAIMS = {"setup", "explorer"} | {f"exercise-{n.split('_', 1)[1].replace('_', '-')}"
+EXPLORERS = ("explorer", "explorer-sgd")
+NOT_CLAIMS = {"setup", *EXPLORERS} | {f"exercise-{n.split('_', 1)[1].replace('_', '-')}"
                                       for n in EXERCISES}
 
 
@@ -27,6 +29,11 @@ def cells():
         src = c["source"] if isinstance(c["source"], str) else "".join(c["source"])
         out.append((c["id"], c["cell_type"], src))
     return out
+
+
+@pytest.fixture(scope="module")
+def metadata():
+    return {c["id"]: c["metadata"] for c in json.loads(PATH.read_text(encoding="utf-8"))["cells"]}
 
 
 def _asserts(src):
@@ -55,10 +62,24 @@ def test_title_goals_summary_references(cells):
         assert name in refs, name
 
 
-def test_every_code_cell_is_a_claim_cell(cells):
+def _hidden(meta):
+    return meta.get("jupyter", {}).get("source_hidden") is True
+
+
+def test_every_code_cell_is_a_claim_cell(cells, metadata):
     missing = [cid for cid, kind, src in cells
-               if kind == "code" and cid not in NOT_CLAIMS and not _asserts(src)]
+               if kind == "code" and cid not in NOT_CLAIMS and not _asserts(src)
+               and not (_hidden(metadata[cid]) and "plt.show()" in src)]
     assert missing == []
+
+
+def test_collapsed_cells_follow_the_cell_they_belong_to(cells, metadata):
+    """A collapsed cell (plot or extra verification) is never the first code cell after
+    prose: the learner always sees the teaching code first."""
+    hidden = [i for i, (cid, kind, _) in enumerate(cells) if _hidden(metadata[cid])]
+    assert hidden, "chapter 01 collapses its plotting code"
+    for i in hidden:
+        assert cells[i][1] == "code" and cells[i - 1][1] == "code", cells[i][0]
 
 
 def test_source_checks_are_followed_by_an_asserting_cell(cells):
@@ -71,11 +92,19 @@ def test_source_checks_are_followed_by_an_asserting_cell(cells):
     assert n_checks >= 5
 
 
-def test_explorer_output_is_ignored_and_uses_the_widgets_module(cells):
-    explorer = [src for cid, kind, src in cells if cid == "explorer"]
-    assert len(explorer) == 1
-    assert explorer[0].splitlines()[0] == "# NBVAL_IGNORE_OUTPUT"
-    assert "widgets." in explorer[0]
+@pytest.mark.parametrize("explorer", EXPLORERS)
+def test_explorer_output_is_ignored_by_tag_and_uses_the_widgets_module(cells, metadata,
+                                                                       explorer):
+    src = [src for cid, kind, src in cells if cid == explorer]
+    assert len(src) == 1
+    assert "nbval-ignore-output" in metadata[explorer].get("tags", [])
+    assert "widgets." in src[0]
+
+
+def test_no_harness_markers_in_sources(cells):
+    marked = [cid for cid, kind, src in cells if kind == "code"
+              and re.search(r"^\s*#\s*(NBVAL_|PYTEST_VALIDATE_)", src, re.M)]
+    assert marked == []
 
 
 @pytest.mark.parametrize("name", EXERCISES)
@@ -88,3 +117,4 @@ def test_exercises_are_checked_not_asserted(cells, name):
     intro = cells[i - 1]
     assert intro[1] == "markdown" and f"exercises/{name}.py" in intro[2]
     assert "Exercise" in intro[2]
+    assert i < len(cells) - 3, "exercises sit next to their sections, not all at the end"
