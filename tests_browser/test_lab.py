@@ -377,7 +377,9 @@ def test_gradient_descent_runs_and_its_explorer_redraws(page, lab):
         assert table.count() >= 1, f"check({exercise!r}) showed no table"
         assert re.search(r"\d+ / \d+", table.first.inner_text()), "no score in the table"
 
-    box = page.locator(".jp-OutputArea-output", has=page.locator("img.widget-image"))
+    explorers = page.locator(".jp-OutputArea-output", has=page.locator("img.widget-image"))
+    assert explorers.count() == 2, "the GD and SGD explorers did not both render (once each)"
+    box = explorers.filter(has_text="lr × L")        # the GD explorer's first slider
     assert box.count() == 1, "the GD explorer did not render (exactly once)"
     image = box.locator("img.widget-image")
     info = box.locator(".widget-html")
