@@ -81,6 +81,16 @@ def test_collapsed_cells_hold_plots_or_checks(cells, metadata):
         assert "plt.show()" in src or _asserts(src), cid
 
 
+def test_source_checks_are_followed_by_an_asserting_cell(cells):
+    n_checks = 0
+    for i, (cid, kind, src) in enumerate(cells):
+        if kind == "markdown" and "**Source check" in src:
+            n_checks += 1
+            nxt = next(c for c in cells[i + 1:] if c[1] == "code")
+            assert _asserts(nxt[2]), f"{cid}: the next code cell {nxt[0]!r} asserts nothing"
+    assert n_checks >= 5
+
+
 @pytest.mark.parametrize("explorer", EXPLORERS)
 def test_explorer_output_is_ignored_by_tag_and_uses_the_widgets_module(cells, metadata,
                                                                        explorer):
