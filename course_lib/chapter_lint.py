@@ -193,10 +193,16 @@ def syllabus_rows(path=None) -> dict[str, str]:
 # --------------------------------------------------------------------------- reading
 
 def _read(path: Path) -> dict:
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    """The notebook's JSON with every cell's source as one string."""
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"lint: cannot read the notebook {str(path)!r}: {exc}") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells", []), list):
+        raise ValueError(f"lint: {str(path)!r} is not a notebook (no list of cells)")
     for cell in nb.get("cells", []):
-        if isinstance(cell.get("source"), list):
-            cell["source"] = "".join(cell["source"])
+        source = cell.get("source", "")
+        cell["source"] = "".join(source) if isinstance(source, list) else str(source)
     return nb
 
 
@@ -453,6 +459,11 @@ def lint(path, *, syllabus=None, corrections=None, exercises=None) -> LintResult
     LintResult
         A list of :class:`Violation` (empty: the notebook has the chapter shape).
 
+    Raises
+    ------
+    ValueError
+        If ``path`` cannot be read or is not a notebook's JSON.
+
     Examples
     --------
     >>> [str(v) for v in lint("notebooks/00_welcome.ipynb")]   # doctest: +SKIP
@@ -502,7 +513,12 @@ def main(argv=None) -> int:
     paths = [Path(p) for p in argv] or sorted(NOTEBOOKS.glob("[0-9][0-9]*.ipynb"))
     status = 0
     for path in paths:
-        result = lint(path)
+        try:
+            result = lint(path)
+        except ValueError as exc:
+            print(f"{path}: {exc}")
+            status = 1
+            continue
         for line in result.skipped:
             print(f"{path}: skipped {line}")
         for violation in result:

@@ -269,6 +269,16 @@ def test_missing_syllabus_file_is_skipped_not_a_violation(tmp_path):
     assert list(result) == [] and "none.md" in result.skipped[0]
 
 
+def test_unreadable_notebook_is_a_clear_error(tmp_path, capsys):
+    with pytest.raises(ValueError, match="cannot read the notebook .*none.ipynb"):
+        cl.lint(tmp_path / "none.ipynb")
+    (tmp_path / "01_bad.ipynb").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ValueError, match="is not a notebook"):
+        cl.lint(tmp_path / "01_bad.ipynb")
+    assert cl.main([str(tmp_path / "none.ipynb")]) == 1
+    assert "cannot read the notebook" in capsys.readouterr().out
+
+
 def test_cli_prints_violations_and_exit_status(tmp_path, capsys):
     nb = good_notebook()
     nb["metadata"].pop("course")
@@ -279,6 +289,8 @@ def test_cli_prints_violations_and_exit_status(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "[metadata]" in out and "[markers] cell 'explorer'" in out
     assert "'nbval-ignore-output'" in out
+    assert cl.main([str(NOTEBOOKS / "00_welcome.ipynb")]) == 0
+    assert capsys.readouterr().out.strip().endswith("00_welcome.ipynb: OK")
 
 
 # --------------------------------------------------------------------------- nbval's tags
