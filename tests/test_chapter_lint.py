@@ -212,6 +212,10 @@ BROKEN = {
 }
 
 
+def test_every_rule_has_a_failing_fixture():
+    assert {rule for _, rule in BROKEN.values()} == set(cl.RULES)
+
+
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_linter_fails_on_a_notebook_lacking_one_part(tmp_path, name):
     mutate, rule = BROKEN[name]
