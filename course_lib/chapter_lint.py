@@ -26,7 +26,8 @@ markers      no nbval comment markers (``# NBVAL_SKIP`` ...) in code: use cell t
 ============ =========================================================================
 
 ``python -m course_lib.chapter_lint [NOTEBOOK ...]`` prints the violations (all
-notebooks by default) and exits 1 if there are any.
+notebooks by default) and exits 1 if there are any; ``--items NN`` prints the syllabus
+items of chapter NN (the keys ``course.syllabus`` must have).
 
 Reference: the notebook format is nbformat 4.5 (https://nbformat.readthedocs.io);
 nbval's tags are listed in ``nbval/plugin.py`` (``metadata_tags``), version 0.11.
@@ -508,8 +509,20 @@ def lint(path, *, syllabus=None, corrections=None, exercises=None) -> LintResult
 
 
 def main(argv=None) -> int:
-    """``python -m course_lib.chapter_lint [NOTEBOOK ...]``: print violations; exit 1 if any."""
+    """``python -m course_lib.chapter_lint [NOTEBOOK ...]``: print violations; exit 1 if any.
+
+    ``python -m course_lib.chapter_lint --items NN`` prints chapter NN's syllabus items,
+    one JSON string a line: the keys of ``course.syllabus``.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["--items"]:
+        rows = syllabus_rows() if DEFAULT_SYLLABUS.is_file() else {}
+        if len(argv) != 2 or argv[1] not in rows:
+            print(f"usage: python -m course_lib.chapter_lint --items NN, NN one of "
+                  f"{sorted(rows)} (the rows of {DEFAULT_SYLLABUS})")
+            return 2
+        print(*(json.dumps(i, ensure_ascii=False) for i in syllabus_items(rows[argv[1]])), sep="\n")
+        return 0
     paths = [Path(p) for p in argv] or sorted(NOTEBOOKS.glob("[0-9][0-9]*.ipynb"))
     status = 0
     for path in paths:

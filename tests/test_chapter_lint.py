@@ -66,6 +66,16 @@ ITEM_COUNTS = {"00": 3, "01": 10, "02": 5, "03": 5, "04": 7, "05": 4, "06": 7, "
                "08": 2, "09": 6, "10": 3, "11": 5, "12": 4}
 
 
+def test_cli_prints_the_items_of_a_chapter(rows, capsys):
+    assert cl.main(["--items", "00"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        '"how the course works"', '"environment check"', '"exercises and grading"']
+    assert cl.main(["--items", "01"]) == 0
+    assert '"002 \\"The Learning Rate\\""' in capsys.readouterr().out.splitlines()
+    assert cl.main(["--items", "99"]) == 2
+    assert "usage" in capsys.readouterr().out
+
+
 def test_every_chapter_row_parses(rows):
     assert sorted(rows) == sorted(ITEM_COUNTS)
     for chapter, row in rows.items():
