@@ -224,15 +224,17 @@ def _hidden(cell) -> bool:
 
 def _check_metadata(nb, path):
     course = nb.get("metadata", {}).get("course")
-    number = re.match(r"\d\d", path.name)
-    example = ('"course": {"chapter": "%s", "kind": "welcome" | "content" | "review", '
-               '"syllabus": {"<item>": ["<cell id>", ...]}}' % (number.group(0) if number else "NN"))
+    match = re.match(r"\d\d", path.name)
+    number = match.group(0) if match else None
+    example = (f'"course": {{"chapter": "{number or "NN"}", "kind": "welcome" | "content" | '
+               '"review", "syllabus": {"<item>": ["<cell id>", ...]}}')
     if not isinstance(course, Mapping):
-        return None, [Violation("metadata", f"notebook metadata has no 'course' table; add {example}")]
+        return None, [Violation("metadata", f"notebook metadata has no 'course' table; "
+                                f"add {example}")]
     out = []
-    if number is None or course.get("chapter") != number.group(0):
-        out.append(Violation("metadata", f"course.chapter must be the file name's number "
-                             f"{number.group(0) if number else '(none)'!r} as a string, "
+    if number is None or course.get("chapter") != number:
+        out.append(Violation("metadata", "course.chapter must be the file name's number "
+                             f"{number or '(none)'!r} as a string, "
                              f"got {course.get('chapter')!r}"))
     if course.get("kind") not in KINDS:
         out.append(Violation("metadata", f"course.kind must be one of {list(KINDS)}, "
