@@ -15,6 +15,7 @@ plotting      the course's plots, one look
 widgets       ipywidgets explorers
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 corrections   the log of statements in the source material that the course corrects
+chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
 grading       exercise checks, the sandboxed runner, reports; ``check(name)``
 """
 from importlib import import_module
@@ -24,7 +25,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
-    "noisy", "steepest", "bench",
+    "noisy", "steepest", "bench", "chapter_lint",
 }
 
 

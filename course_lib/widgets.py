@@ -9,6 +9,8 @@ returns what it drew, an explorer can be tested without a browser: set
 
 Explorers:
 
+* :func:`step_explorer` — one gradient-descent step with the learning rate on a slider
+  (chapter 00's first widget: it shows that sliders reach the kernel).
 * :func:`gd_explorer` / :class:`GDExplorer` — gradient descent on a 2-d quadratic:
   learning rate against the divergence threshold ``2/L``, and the condition number.
 * :func:`sgd_explorer` / :class:`SGDExplorer` — minibatch SGD next to gradient descent
@@ -26,6 +28,71 @@ from ._validation import check_array, check_int, check_scalar
 
 __all__ = ["GDExplorer", "GDResult", "gd_explorer", "classify_gd",
            "SGDExplorer", "SGDResult", "sgd_explorer"]
+
+
+def step_explorer(problem, x0, lr=0.5, lr_min=0.1, lr_max=2.5, lr_step=0.1):
+    """One gradient-descent step ``x1 = x0 - lr * grad f(x0)``, the learning rate on a slider.
+
+    Each slider move re-runs the step with :func:`course_lib.optimizers.run` and prints
+    ``eta``, ``x1`` and whether the loss went down (``f(x1) < f(x0)``). For
+    ``f(x) = x^2 / 2`` from ``x0 = 1`` the step lands at ``x1 = 1 - lr``: lower exactly
+    when ``0 < lr < 2``.
+
+    Reference: J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed., Springer
+    2006, ch. 3 (the steepest-descent step and its length).
+
+    Parameters
+    ----------
+    problem : object with ``value(x)`` and ``grad(x)`` (a :mod:`course_lib.problems` object)
+    x0 : array-like, shape (dim,)  the starting point
+    lr : float in [lr_min, lr_max]  the slider's first value
+    lr_min, lr_max, lr_step : float > 0  the slider's range and step
+
+    Returns
+    -------
+    ipywidgets.interactive
+        Display it. ``.lr`` is the slider, ``.result`` the latest ``x1`` (ndarray).
+
+    Examples
+    --------
+    In a notebook the line ``eta = 2.20:  x1 = -1.20  (loss did not go down)`` appears
+    under the slider; outside one it goes to stdout (silenced here).
+
+    >>> import contextlib, io
+    >>> from course_lib.problems import Quadratic
+    >>> with contextlib.redirect_stdout(io.StringIO()):
+    ...     box = step_explorer(Quadratic([[1.0]]), [1.0])
+    ...     box.lr.value = 2.2                 # as a learner dragging the slider
+    >>> round(float(box.result[0]), 12)        # x1 = 1 - 2.2
+    -1.2
+    """
+    import ipywidgets as w
+
+    from .optimizers import gradient_descent, run
+
+    owner = "step_explorer"
+    x0 = check_array(x0, "x0", owner, ndim=1)
+    lr_min = check_scalar(lr_min, "lr_min", owner, low=0.0)
+    lr_max = check_scalar(lr_max, "lr_max", owner, low=lr_min)
+    lr_step = check_scalar(lr_step, "lr_step", owner, low=0.0, high=lr_max - lr_min,
+                           closed="right")
+    lr = check_scalar(lr, "lr", owner, low=lr_min, high=lr_max, closed="both")
+    f0 = problem.value(x0)
+
+    def one_step(eta):
+        x1 = run(gradient_descent(lr=eta), problem, x0=x0, steps=1).x
+        shown = ", ".join(f"{v:+.2f}" for v in x1)
+        verdict = "loss went down" if problem.value(x1) < f0 else "loss did not go down"
+        print(f"eta = {eta:.2f}:  x1 = {shown if x1.size == 1 else f'[{shown}]'}  ({verdict})")
+        return x1
+
+    slider = w.FloatSlider(value=lr, min=lr_min, max=lr_max, step=lr_step, description="η")
+    box = w.interactive(one_step, eta=slider)
+    box.lr = slider
+    return box
+
+
+__all__ += ["step_explorer"]
 
 
 def classify_gd(lr, eigenvalues, tol=1e-9):

@@ -73,6 +73,17 @@ def _renamed_first_id(text: str) -> str:
     return json.dumps(nb, indent=1) + "\n"
 
 
+def _with_chapter_metadata(text: str) -> str:
+    """The notebook with what a chapter keeps: nbval tags, a collapsed source, the linter's
+    ``course`` table (the filter must keep all three)."""
+    nb = json.loads(text)
+    nb["metadata"]["course"] = {"chapter": "00", "kind": "welcome", "syllabus": {"x": ["y"]}}
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["metadata"] = {"jupyter": {"source_hidden": True}, "tags": ["nbval-skip"]}
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
 @pytest.fixture(scope="module")
 def cleaned(tmp_path_factory):
     """``(kind, path) -> cleaned text`` for each stored notebook, as is and as if run."""
@@ -81,6 +92,7 @@ def cleaned(tmp_path_factory):
         texts[f"stored:{path}"] = text
         texts[f"run:{path}"] = _as_if_run(text)
         texts[f"renamed:{path}"] = _renamed_first_id(text)
+        texts[f"chapter:{path}"] = _with_chapter_metadata(text)
     return _clean_all(texts, tmp_path_factory.mktemp("nbstripout"))
 
 
@@ -102,3 +114,12 @@ def test_filter_keeps_cell_ids(cleaned, path):
     ids = [c["id"] for c in json.loads(STORED[path])["cells"]]
     got = [c["id"] for c in json.loads(cleaned[f"renamed:{path}"])["cells"]]
     assert got == ["a-named-cell", *ids[1:]]
+
+
+@pytest.mark.parametrize("path", sorted(STORED))
+def test_filter_keeps_tags_collapsed_source_and_course_metadata(cleaned, path):
+    expected = json.loads(_with_chapter_metadata(STORED[path]))
+    got = json.loads(cleaned[f"chapter:{path}"])
+    assert got["metadata"]["course"] == expected["metadata"]["course"]
+    assert [c["metadata"] for c in got["cells"]] == [c["metadata"] for c in expected["cells"]]
+    assert any(c["metadata"] for c in got["cells"])

@@ -22,6 +22,10 @@ import pytest
 from course_lib.paths import NOTEBOOKS, REPO_ROOT
 
 NAME = re.compile(r"^(\d\d)_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
+# What a stored notebook may keep in its metadata: the kernel, the chapter linter's
+# "course" table, nbval's cell "tags" and JupyterLab's collapsed source (CONTRIBUTING.md).
+NOTEBOOK_METADATA = {"kernelspec", "language_info", "course"}
+CELL_METADATA = {"tags": None, "jupyter": {"source_hidden"}}
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -70,6 +74,9 @@ def notebook_problems(text: str) -> list[str]:
         problems.append("must be nbformat 4.5 or later (cell ids)")
     if "widgets" in nb.get("metadata", {}):
         problems.append("saved widget state in metadata.widgets (strip it: nbstripout)")
+    elif set(nb.get("metadata", {})) - NOTEBOOK_METADATA:
+        problems.append(f"notebook metadata {sorted(set(nb['metadata']) - NOTEBOOK_METADATA)} "
+                        f"is not stored (allowed: {sorted(NOTEBOOK_METADATA)})")
     cells = nb.get("cells", [])
     ids = [c.get("id") for c in cells]
     if None in ids:
@@ -78,6 +85,13 @@ def notebook_problems(text: str) -> list[str]:
     if dupes:
         problems.append(f"duplicate cell ids {dupes}")
     for cell in cells:
+        meta = cell.get("metadata", {})
+        extra = [k for k in meta if k not in CELL_METADATA] + [
+            f"{k}.{sub}" for k, allowed in CELL_METADATA.items()
+            if allowed and isinstance(meta.get(k), dict) for sub in meta[k] if sub not in allowed]
+        if extra:
+            problems.append(f"cell {cell.get('id')!r} has metadata {extra} (allowed: tags, "
+                            "jupyter.source_hidden)")
         if cell.get("cell_type") != "code":
             continue
         if cell.get("outputs"):
@@ -140,6 +154,17 @@ def test_checker_accepts_clean_and_catches_each_problem():
     raw = json.loads(_nb_text())
     raw["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
     assert any("widget state" in p for p in notebook_problems(json.dumps(raw)))
+    # the metadata a chapter keeps is allowed; anything else is not
+    raw = json.loads(_nb_text())
+    raw["metadata"]["course"] = {"chapter": "00", "kind": "welcome", "syllabus": {}}
+    raw["cells"][1]["metadata"] = {"tags": ["nbval-ignore-output"],
+                                   "jupyter": {"source_hidden": True}}
+    assert notebook_problems(json.dumps(raw)) == []
+    for where, key, value in [("cell", "scrolled", True), ("notebook", "toc", {}),
+                              ("cell", "jupyter", {"outputs_hidden": True})]:
+        bad = copy.deepcopy(raw)
+        (bad["cells"][1] if where == "cell" else bad)["metadata"][key] = value
+        assert any("metadata" in p and "allowed" in p for p in notebook_problems(json.dumps(bad)))
     assert notebook_problems("{not json") != []
 
 
