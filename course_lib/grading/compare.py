@@ -14,7 +14,7 @@ from .protocol import Opaque
 from .registry import CheckFailed
 
 __all__ = ["fmt", "as_array", "is_close", "expect_close", "expect_rows_close",
-           "diagnose", "first_difference", "describe_difference", "DEFAULT_RTOL",
+           "diagnose", "near_miss_hint", "first_difference", "describe_difference", "DEFAULT_RTOL",
            "DEFAULT_ATOL"]
 
 #: the default tolerance of every comparison with a float64 reference: a correct
@@ -72,17 +72,35 @@ def is_close(got, expected, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
                                                    equal_nan=True))
 
 
-def diagnose(got, diagnoses, rtol=1e-6, atol=1e-9):
+def diagnose(got, diagnoses, rtol=1e-6, atol=1e-9, expected=None):
     """The hint of the first ``(candidate, hint)`` whose candidate matches ``got``.
 
     ``diagnoses`` may be a list or a function returning one (computed only when
-    needed, i.e. after a mismatch)."""
+    needed, i.e. after a mismatch). A candidate that equals ``expected`` (a mistake
+    that makes no difference on this case) is skipped."""
     if callable(diagnoses):
         with np.errstate(all="ignore"):
             diagnoses = diagnoses()
     for candidate, hint in diagnoses:
-        if candidate is not None and is_close(got, candidate, rtol, atol):
+        if candidate is None or (expected is not None and is_close(candidate, expected,
+                                                                   rtol, atol)):
+            continue
+        if is_close(got, candidate, rtol, atol):
             return hint
+    return None
+
+
+#: an answer within this relative distance of the reference, but outside the
+#: tolerance, is a near miss: float32 arithmetic or a rounded constant
+NEAR_MISS_RTOL = 1e-4
+
+
+def near_miss_hint(got, expected, rtol):
+    """A hint for an answer that agrees with ``expected`` to a few digits only."""
+    if rtol < NEAR_MISS_RTOL and is_close(got, expected, NEAR_MISS_RTOL, 0.0):
+        return ("a near miss: your values agree with the reference to about 4-8 digits "
+                "only, which is what float32 arithmetic gives (np.float32, "
+                ".astype(np.float32)); compute in float64.")
     return None
 
 
@@ -151,7 +169,7 @@ def expect_close(got, expected, what, *, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
     _check_dtype(got, expected, what)
     if is_close(arr, expected, rtol, atol):
         return arr
-    hint = diagnose(arr, diagnoses)
+    hint = diagnose(arr, diagnoses, expected=expected) or near_miss_hint(arr, expected, rtol)
     if arr.shape != expected.shape:
         msg = f"{what}: expected shape {expected.shape}"
         msg += f" (one {row_name} per row)" if row_name else ""

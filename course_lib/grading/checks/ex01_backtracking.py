@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compare import as_array, diagnose, fmt
+from ..compare import as_array, diagnose, fmt, near_miss_hint
 from ..factories import (Case, Mistake, Target, counts_calls, matches_reference,
                          satisfies)
 from ..registry import CheckFailed, Exercise
@@ -144,7 +144,8 @@ def _expect_step(t, expected, case):
         return
     spec, x, p = _spec_x_params(case)
     hint = diagnose(np.array(t), lambda: step_diagnoses(spec, x, p["t0"], p["c"], p["beta"],
-                                                        t_ref), rtol=RTOL)
+                                                        t_ref), rtol=RTOL, atol=0.0,
+                    expected=t_ref) or near_miss_hint(t, t_ref, RTOL)
     k = round(np.log(t_ref / p["t0"]) / np.log(p["beta"]))
     with np.errstate(all="ignore"):
         ft = spec.function(x - t * grad_at(spec, x))

@@ -96,9 +96,11 @@ MISTAKES = [
             lambda case, ref: _walk_case(case, +1.0)),
     Mistake("row 0 must be x0 itself: return x0 and then one row per step "
             "(n_steps + 1 rows).", lambda case, ref: ref[1:]),
-    Mistake("you stopped before n_steps steps (when the gradient was zero, or one step "
-            "early): always make n_steps steps, n_steps + 1 rows.",
+    Mistake("you stopped one step early: n_steps steps give n_steps + 1 rows.",
             lambda case, ref: ref[:-1]),
+    Mistake("you stopped before n_steps steps, where the gradient is zero: the "
+            "exercise asks for exactly n_steps steps (n_steps + 1 rows), whatever the "
+            "gradient.", lambda case, ref: ref[:1] if len(ref) > 2 else None),
     Mistake("you made one step too many: n_steps steps give n_steps + 1 rows.",
             lambda case, ref: library_reference(*case.args[:3], case.args[3] + 1)),
     Mistake("your array is transposed: one row per iterate, shape (n_steps + 1, d).",
