@@ -101,10 +101,12 @@ def test_discrimination_rate(wrong_results, request, record_property):
                      f"points ({rate:.0%}), mean {lost:.1f} of {e.max_score:g} points lost")
         assert rate == 1.0, lines[-1]
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("")
-        for line in lines:
-            reporter.write_line(f"discrimination: {line}")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("")
+            for line in lines:
+                reporter.write_line(f"discrimination: {line}")
 
 
 @pytest.mark.parametrize("path", WRONG_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -174,7 +176,7 @@ def test_every_check_is_failed_by_some_wrong_implementation(wrong_results):
       "near miss"]),
     ("ex01_minibatch/float32_gradient", "gradient_matches_closed_form", ["dtype float32"]),
     ("ex01_minibatch/random_sort_keys", "first_batch_is_uniform",
-     ["not uniformly random", "chi-square 122.2, threshold 54.6"]),
+     ["not uniformly random", "chi-square 122.2, threshold 54.6", "order of epoch_batches(4, 1"]),
 ])
 def test_failure_messages_explain_the_mistake(fixture, check, fragments, wrong_results):
     result = wrong_results[WRONG / f"{fixture}.py"]
@@ -269,14 +271,20 @@ def _message(wrong_results, fixture, check):
 
 
 def test_chi_square_bound_is_pinned_by_a_biased_sampler(wrong_results):
-    """random_sort_keys is caught by the chi-square tests at statistics between their
-    threshold and 100 times it: a hundredfold looser bound would let it pass."""
+    """random_sort_keys is caught by both chi-square tests (first batch, epoch order) at
+    statistics between their threshold and 100 times it: a hundredfold looser bound
+    on either would let it pass that test."""
     import re
+
+    from course_lib.grading.checks.ex01_minibatch import CHI2_ISF_1E6
     text = _message(wrong_results, "ex01_minibatch/random_sort_keys",
                     "first_batch_is_uniform")
-    stat, threshold = map(float, re.search(r"chi-square ([\d.]+), threshold ([\d.]+)",
-                                           text).groups())
-    assert threshold < stat < 100 * threshold
+    found = [tuple(map(float, m)) for m in
+             re.findall(r"chi-square ([\d.]+), threshold ([\d.]+)", text)]
+    assert sorted(t for _, t in found) == pytest.approx(sorted(CHI2_ISF_1E6.values()),
+                                                        abs=0.05), text
+    for stat, threshold in found:
+        assert threshold < stat < 100 * threshold
 
 
 def test_armijo_tolerance_is_pinned_by_an_edge_case():

@@ -325,8 +325,10 @@ def uniformly_distributed(exercise, target, experiments, *, name, points=1, hint
     """Check: for each :class:`Experiment`, the outcomes over its fixed seeds are
     uniform on the support (Pearson chi-square below the threshold). With fixed
     seeds the verdict is deterministic; a correct sampler fails with probability
-    about the threshold's tail probability at most."""
+    about the threshold's tail probability at most. Every experiment is run, and the
+    message lists each one that fails."""
     def body(ctx):
+        failures, hints = [], []
         for ex in experiments:
             with ctx.case(ex.label):
                 values = ctx.map(target.func, [(c.args, c.kwargs) for c in ex.cases])
@@ -337,15 +339,16 @@ def uniformly_distributed(exercise, target, experiments, *, name, points=1, hint
                         ctx.fail(f"outcome {outcome} is not one of the "
                                  f"{len(ex.support)} possible ones")
                     counts[outcome] += 1
-                stat = chi_square(list(counts.values()), len(ex.cases) / len(ex.support))
-                if stat > ex.threshold:
-                    lo = min(counts, key=counts.get)
-                    hi = max(counts, key=counts.get)
-                    raise CheckFailed(
-                        f"not uniformly random: each of the {len(ex.support)} outcomes "
-                        f"should appear about {len(ex.cases) // len(ex.support)} times; "
-                        f"counts range from {counts[lo]} ({lo}) to {counts[hi]} ({hi}) "
-                        f"(chi-square {stat:.1f}, threshold {ex.threshold:.1f})",
-                        ex.explain(counts) if ex.explain else None)
+            stat = chi_square(list(counts.values()), len(ex.cases) / len(ex.support))
+            if stat > ex.threshold:
+                lo, hi = min(counts, key=counts.get), max(counts, key=counts.get)
+                failures.append(
+                    f"{ex.label}: not uniformly random: each of the {len(ex.support)} "
+                    f"outcomes should appear about {len(ex.cases) // len(ex.support)} "
+                    f"times; counts range from {counts[lo]} ({lo}) to {counts[hi]} ({hi}) "
+                    f"(chi-square {stat:.1f}, threshold {ex.threshold:.1f})")
+                hints.append(ex.explain(counts) if ex.explain else None)
+        if failures:
+            raise CheckFailed("\n".join(failures), next((h for h in hints if h), None))
     return _register(exercise, name, points, hint, description or
                      f"{target.func}'s random answers are uniformly distributed.", body)
