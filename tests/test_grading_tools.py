@@ -211,6 +211,77 @@ def test_check_on_solutions_shows_html_in_ipython(monkeypatch):
     assert repr(r) == "<ex01_backtracking: 8/8 points, all checks pass>"
 
 
+def test_check_in_a_notebook_shows_the_table_once_left_aligned(tmp_path):
+    """A cell ending in check(...) displays one table and no Out[...] repeating it; a
+    later cell showing the result displays it again. Every cell is left-aligned (Lab
+    right-aligns table cells by default) and the points never wrap."""
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    shown = []
+    shell.display_pub.publish = lambda data, metadata=None, **kw: shown.append(data)
+    outs = []
+    shell.displayhook.write_format_data = lambda data, md=None: outs.append(data)
+    try:
+        shell.run_cell("from course_lib.grading import check\n"
+                       f"r = None\ncheck('ex01_backtracking', directory={str(SOLUTIONS)!r})",
+                       store_history=True)
+        assert len(shown) == 1 and outs == [], (shown, outs)
+        table = shown[0]["text/html"]
+        shell.run_cell(f"r = check('ex01_backtracking', directory={str(SOLUTIONS)!r}, "
+                       "display=False)", store_history=True)
+        shell.run_cell("r", store_history=True)
+        assert len(shown) == 2 and outs == []
+        assert shown[1]["text/html"] == table
+    finally:
+        InteractiveShell.clear_instance()
+    cells = re.findall(r"<t[dh] [^>]*>", table)
+    assert cells and all("text-align:left" in c for c in cells), cells
+    points = re.findall(r'<td style="([^"]*)">\d+ / \d+</td>', table)
+    assert len(points) == 7 and all("white-space:nowrap" in c for c in points)
+
+
+def test_what_the_learners_code_printed_is_shown_without_the_librarys_warnings(tmp_path):
+    """The terminal table shows the printed text (truncated); numpy's overflow warning
+    raised inside the course's problems.py (at a far-away point) is not part of it."""
+    (tmp_path / "ex01_gradient_descent.py").write_text(
+        (SOLUTIONS / "ex01_gradient_descent.py").read_text().replace(
+            "    # BEGIN SOLUTION\n",
+            "    # BEGIN SOLUTION\n    grad_fn(np.full(len(x0), 1e200))\n"
+            "    print('hello from the learner')\n"))
+    from course_lib.grading import grade
+    report = grade(tmp_path, only="ex01_gradient_descent")
+    out = report.exercises[0].output
+    assert "hello from the learner" in out
+    assert "Warning" not in out and "problems.py" not in out, out
+    table = report.table()
+    assert "what your code printed:" in table and "| hello from the learner" in table
+    assert "more lines not shown" in table and "JSON report" not in table
+    assert table.count("hello from the learner") == 8
+    assert "what your code printed" in report.exercises[0].html()
+
+
+def test_a_copy_of_a_notebook_elsewhere_uses_its_own_workspace(tmp_path, monkeypatch,
+                                                                capsys):
+    from course_lib.grading.notebook import default_directory
+    from course_lib.paths import EXERCISES, NOTEBOOKS
+    assert default_directory(NOTEBOOKS) == EXERCISES
+    assert default_directory(tmp_path) == tmp_path / "exercises"
+    before = sorted(p.name for p in EXERCISES.iterdir()) if EXERCISES.exists() else None
+    monkeypatch.delenv("COURSE_EXERCISES", raising=False)
+    monkeypatch.chdir(tmp_path)
+    r = check("ex01_minibatch")
+    assert r.path == str((tmp_path / "exercises" / "ex01_minibatch.py").resolve()) or \
+        r.path == str(tmp_path / "exercises" / "ex01_minibatch.py")
+    assert (tmp_path / "exercises" / "ex01_minibatch.py").read_text() == \
+        (STUBS / "ex01_minibatch.py").read_text()
+    assert f"your exercise files are in {tmp_path.resolve()}/exercises/" in \
+        capsys.readouterr().out
+    after = sorted(p.name for p in EXERCISES.iterdir()) if EXERCISES.exists() else None
+    assert after == before
+    monkeypatch.setenv("COURSE_EXERCISES", str(tmp_path / "elsewhere"))
+    assert default_directory() == tmp_path / "elsewhere"
+
+
 # --- command line ---------------------------------------------------------------------------
 
 def _cli(*args, cwd=REPO_ROOT):
