@@ -228,8 +228,9 @@ def _printed(output, width=100):
     rows = ["  what your code printed:"] + ["    | " + ln for ln in shown]
     hidden_lines = len(lines) - len(shown)
     if hidden_lines > 0 or sum(map(len, shown)) < sum(map(len, lines[:len(shown)])):
-        rows.append(f"    ... ({len(output)} characters in all; "
-                    f"{hidden_lines} more line{'s' * (hidden_lines != 1)} not shown)")
+        more = f", {hidden_lines} more lines" if hidden_lines > 1 else (
+            ", 1 more line" if hidden_lines else "")
+        rows.append(f"    ... (shown in part: {len(output)} characters in all{more})")
     return rows
 
 
