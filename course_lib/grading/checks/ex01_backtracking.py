@@ -8,10 +8,14 @@ holds at ``t`` and fails at ``t / beta`` (maximality). The cases reach both edge
 the spec: the first trial step accepted (also at a stationary point, g = 0) and
 rejected, by a wide margin or by 2e-12 of ``|f(x)|``.
 
-Function evaluations are counted by :class:`~..specs.CountedFunction` (the counts of
-:attr:`~..runner.CallResult.counts`, under the name ``"f"``).
+Function evaluations are counted under the name ``"f"`` in
+:attr:`~..runner.CallResult.counts`; for ``few_function_evaluations`` ``f`` is a
+:func:`counted_by_grader` spec, evaluated and counted on the grader's side where the
+grader supports it (the sandbox's ``FunctionSpec(..., by_grader=True)``).
 """
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 
@@ -48,6 +52,16 @@ VERY_STEEP_QUADRATIC = _f("Quadratic", {"kappa": 10.0, "dim": 2, "L": 1000.0, "r
 FLAT_QUADRATIC = _f("Quadratic", {"kappa": 4.0, "dim": 2, "L": 1.0}, "from_condition_number")
 #: f(x) = x^2 / 2: from x = 1, the Armijo condition holds exactly for t <= 2 (1 - c)
 PARABOLA = _f("Quadratic", {"eigs": np.array([1.0])}, "from_eigenvalues")
+
+
+def counted_by_grader(spec):
+    """The same ``f``, evaluated and counted by the trusted grader rather than in the
+    learner's process (so that learner code cannot reset the count), when
+    :class:`~..specs.FunctionSpec` offers ``by_grader``; else ``spec`` itself."""
+    if "by_grader" not in inspect.signature(FunctionSpec).parameters:
+        return spec
+    return FunctionSpec(spec.problem, spec.attr, spec.kwargs, spec.constructor, spec.name,
+                        by_grader=True)
 
 
 def grad_at(spec, x):
@@ -274,9 +288,10 @@ matches_reference(
                 "accepted.")
 
 counts_calls(
-    EXERCISE, STEP, [bt_case(s, x) for s, x in ((VERY_STEEP_QUADRATIC, [1.0, 1.0]),
-                                                (STEEP_QUADRATIC, [1.0, 1.0, 1.0]),
-                                                (_f("Rosenbrock"), [-1.2, 1.0]))],
+    EXERCISE, STEP, [bt_case(counted_by_grader(s), x)
+                     for s, x in ((VERY_STEEP_QUADRATIC, [1.0, 1.0]),
+                                  (STEEP_QUADRATIC, [1.0, 1.0, 1.0]),
+                                  (_f("Rosenbrock"), [-1.2, 1.0]))],
     counter="f", allowed=lambda case: (0, reference(case.args[0], case.args[2])[1] + 1),
     unit="calls (one per trial step, f(x) once, one spare)",
     name="few_function_evaluations", points=1,
