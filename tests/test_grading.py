@@ -164,7 +164,8 @@ def test_every_check_is_failed_by_some_wrong_implementation(wrong_results):
     ("ex01_backtracking/tolerant_comparison", "armijo_holds_at_result",
      ["t = 1.000000000002", "the Armijo condition fails"]),
     ("ex01_gradient_descent/stops_at_small_gradient", "matches_closed_form_on_quadratics",
-     ["expected shape (5, 2)", "got shape (1, 2)", "you stopped before n_steps steps, where the gradient is zero"]),
+     ["expected shape (5, 2)", "got shape (1, 2)",
+      "you stopped before n_steps steps, where the gradient is zero"]),
     # near misses: the first entry that differs, with its index and all its digits
     ("ex01_gradient_descent/float32_cast_back", "matches_closed_form_on_quadratics",
      ["iterate 1 differs from the reference at index (1, 0)", "got -0.9602997303009033",
@@ -237,6 +238,8 @@ NOTHING = {"returns None": "return None", "returns 0.0": "return 0.0",
            "returns its first argument": "return args[0]",
            "returns its second argument": "return args[1]",
            "returns its last argument": "return args[-1]",
+           "returns its first keyword argument (t0)":
+           "return next(iter(kwargs.values()), 1.0)",
            "raises ValueError naming every argument": "raise ValueError("
            "f'bad input: lr n_steps t0 c beta n batch_size idx x0 {args} {kwargs}')",
            "raises RuntimeError": "raise RuntimeError('nothing')"}

@@ -29,7 +29,7 @@ every exercise).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -42,7 +42,7 @@ __all__ = ["Case", "Mistake", "Target", "call_text", "matches_reference",
            "chi_square"]
 
 
-@dataclass
+@dataclass(init=False)
 class Case:
     """One call of the learner's function: ``Case(*args, label=..., **kwargs)``.
 
@@ -51,9 +51,9 @@ class Case:
     """
 
     args: tuple
-    kwargs: dict = field(default_factory=dict)
-    label: str | None = None
-    reference: object = None
+    kwargs: dict
+    label: str | None
+    reference: object
 
     def __init__(self, *args, label=None, reference=None, **kwargs):
         self.args, self.kwargs = args, kwargs

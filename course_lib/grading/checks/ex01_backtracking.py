@@ -20,8 +20,7 @@ import inspect
 import numpy as np
 
 from ..compare import as_array, diagnose, fmt, near_miss_hint
-from ..factories import (Case, Mistake, Target, counts_calls, matches_reference,
-                         satisfies)
+from ..factories import Case, Target, counts_calls, matches_reference, satisfies
 from ..registry import CheckFailed, Exercise
 from ..specs import FunctionSpec
 
