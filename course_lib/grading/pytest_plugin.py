@@ -17,7 +17,8 @@ Usage::
     pytest exercises/                         # everything (exercises/conftest.py loads this)
     pytest exercises/ -k ex01_minibatch       # one exercise
     pytest exercises/ --grade-report results.json   # the Gradescope report of `grade`
-    pytest -p course_lib.grading.pytest_plugin path/to/submission/   # any folder
+    pytest -p course_lib.grading.pytest_plugin path/to/submission/   # a folder without
+                                              # that conftest.py (not both: twice registered)
 
 ``make test`` does not collect ``exercises/``: its runs name ``tests`` and
 ``notebooks``, and only ``exercises/conftest.py`` (or ``-p``) loads this plugin.
