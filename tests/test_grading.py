@@ -361,3 +361,58 @@ def _importable(name):
     except ImportError:
         return False
     return True
+
+
+# --- the factories on a new exercise: a table, a reference, hints ---------------------------
+
+def test_a_new_exercise_is_a_table_of_cases_a_reference_and_hints(tmp_path):
+    """A throw-away exercise ``normalize(v)`` = v / ||v|| declared on the factories
+    only: a right answer scores full marks, each known mistake loses its points with
+    its hint, a do-nothing answer scores 0."""
+    from course_lib.grading import factories as fx
+    from course_lib.grading import registry
+    from course_lib.grading.specs import RngSpec
+    ex = registry.Exercise("ex99_normalize", "Unit vectors", functions=("normalize", "draw"),
+                           reference_functions=("numpy.linalg.norm",))
+    try:
+        unit = fx.Target("normalize", lambda v: v / np.linalg.norm(v), what="the unit vector",
+                         mistakes=[fx.Mistake("divide by the norm, not its square",
+                                              lambda case, ref: ref / np.linalg.norm(
+                                                  case.args[0]))])
+        cases = [fx.Case(np.array([3.0, 4.0])), fx.Case(np.array([1.0, 1.0, 1.0]))]
+        fx.matches_reference(ex, unit, cases, name="values", points=2, hint="v / norm(v)")
+        fx.leaves_inputs_unmodified(ex, unit, cases, name="input_kept",
+                                    arguments={0: "v"}, hint="v / n, not v /= n")
+        fx.rejects_bad_input(ex, unit, [fx.Case(np.zeros(2))], control=cases[0],
+                             name="zero_rejected", mentions=("v",), hint="raise ValueError")
+        def three_numbers(value, expected, case):
+            if np.shape(value) != (3,):
+                raise registry.CheckFailed(f"expected 3 numbers, got {value!r}")
+        draw = fx.Target("draw", judge=three_numbers)
+        fx.deterministic(ex, draw, [fx.Case(RngSpec(1))], name="seeded", hint="use rng")
+        assert ex.max_score == 5 and [c.name for c in ex.checks] == [
+            "values", "input_kept", "zero_rejected", "seeded"]
+        right = ("import numpy as np\n"
+                 "def normalize(v):\n    n = np.linalg.norm(v)\n"
+                 "    if n == 0:\n        raise ValueError('v must not be zero')\n"
+                 "    return v / n\n"
+                 "def draw(rng):\n    return rng.standard_normal(3)\n")
+        wrong = right.replace("return v / n", "v /= n * n\n    return v").replace(
+            "rng.standard_normal(3)", "np.random.default_rng().standard_normal(3)")
+        nothing = "def normalize(v):\n    return v\ndef draw(rng):\n    return None\n"
+        results = {}
+        for label, text in (("right", right), ("wrong", wrong), ("nothing", nothing)):
+            (tmp_path / label).mkdir()
+            path = tmp_path / label / "ex99_normalize.py"
+            path.write_text(text)
+            results[label] = grade_file(ex, path)
+        assert results["right"].passed, [c.text() for c in results["right"].checks]
+        assert results["nothing"].score == 0
+        wrong_checks = {c.name: c for c in results["wrong"].checks}
+        # zero_rejected too: its valid control call must give the right unit vector
+        assert set(results["wrong"].failed_checks) == {"values", "input_kept", "seeded",
+                                                       "zero_rejected"}
+        assert "not its square" in wrong_checks["values"].text()
+        assert "changed the caller's v" in wrong_checks["input_kept"].text()
+    finally:
+        registry._REGISTRY.pop("ex99_normalize", None)
