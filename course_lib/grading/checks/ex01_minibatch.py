@@ -168,21 +168,19 @@ def _consecutive_hint(b, n):
     return explain
 
 
-#: (n, batch_size, number of seeds, first seed, what is counted)
-FIRST_BATCH = (6, 2, 1500, 0)
-ORDER = (4, 1, 1200, 10_000)
+def _experiment(label, n, b, draws, first_seed, outcome, support, explain=None):
+    """``draws`` calls epoch_batches(n, b, default_rng(seed)), seeds from ``first_seed``."""
+    return Experiment(f"{label} of epoch_batches({n}, {b}, rng) over {draws} seeds",
+                      [epoch_case(n, b, first_seed + s) for s in range(draws)], outcome,
+                      support, CHI2_ISF_1E6[len(support) - 1], explain)
+
 
 uniformly_distributed(
     EXERCISE, VALID_EPOCH,
-    [Experiment(f"first batch of epoch_batches(6, 2, rng) over {FIRST_BATCH[2]} seeds",
-                [epoch_case(6, 2, FIRST_BATCH[3] + s) for s in range(FIRST_BATCH[2])],
-                lambda v: tuple(sorted(v[0].tolist())),
-                list(itertools.combinations(range(6), 2)), CHI2_ISF_1E6[14],
-                _consecutive_hint(2, 6)),
-     Experiment(f"order of epoch_batches(4, 1, rng) over {ORDER[2]} seeds",
-                [epoch_case(4, 1, ORDER[3] + s) for s in range(ORDER[2])],
-                lambda v: tuple(np.concatenate(v).tolist()),
-                list(itertools.permutations(range(4))), CHI2_ISF_1E6[23])],
+    [_experiment("first batch", 6, 2, 1500, 0, lambda v: tuple(sorted(v[0].tolist())),
+                 list(itertools.combinations(range(6), 2)), _consecutive_hint(2, 6)),
+     _experiment("order", 4, 1, 1200, 10_000, lambda v: tuple(np.concatenate(v).tolist()),
+                 list(itertools.permutations(range(4))))],
     name="first_batch_is_uniform", points=1, hint=HINT_PERMUTATION,
     description="Over 1500 seeds the first batch is a uniformly random subset, and over "
                 "1200 seeds the epoch order is a uniformly random permutation (chi-square "
