@@ -80,10 +80,33 @@ def test_other_correct_implementations_score_full_marks(path):
     assert result.passed, {c.name: c.text() for c in result.checks if not c.passed}
 
 
-def test_at_least_three_wrong_implementations_per_exercise():
+def test_at_least_five_wrong_implementations_per_exercise():
     for e in all_exercises():
         files = list((WRONG / e.name).glob("*.py"))
-        assert len(files) >= 3, e.name
+        assert len(files) >= 5, e.name
+
+
+def test_discrimination_rate(wrong_results, request, record_property):
+    """Every plausible wrong implementation loses points; the rate per exercise (wrong
+    fixtures that lose points / all wrong fixtures) and the mean points lost are
+    reported in the terminal and as test properties."""
+    lines = []
+    for e in all_exercises():
+        results = [r for p, r in wrong_results.items() if p.parent.name == e.name]
+        losing = [r for r in results if r.score < r.max_score]
+        rate = len(losing) / len(results)
+        lost = np.mean([r.max_score - r.score for r in results])
+        record_property(f"discrimination_{e.name}", rate)
+        lines.append(f"{e.name}: {len(losing)}/{len(results)} wrong implementations lose "
+                     f"points ({rate:.0%}), mean {lost:.1f} of {e.max_score:g} points lost")
+        assert rate == 1.0, lines[-1]
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("")
+            for line in lines:
+                reporter.write_line(f"discrimination: {line}")
 
 
 @pytest.mark.parametrize("path", WRONG_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -132,7 +155,29 @@ def test_every_check_is_failed_by_some_wrong_implementation(wrong_results):
     ("ex01_backtracking/norm_not_squared", "uses_t0_c_beta", ["squared norm"]),
     ("ex01_backtracking/accepts_nan", "rejects_nonfinite_trials", ["nan", "NaN"]),
     ("ex01_backtracking/reevaluates_fx", "few_function_evaluations",
-     ["f was called 20 times", "11 calls are enough"]),
+     ["f was called 20 times", "at most 12 calls"]),
+    ("ex01_backtracking/shrinks_first", "matches_reference", ["before the first test"]),
+    ("ex01_backtracking/wrong_sign", "uses_t0_c_beta", ["wrong sign", "MINUS"]),
+    ("ex01_backtracking/float32_step", "uses_t0_c_beta",
+     ["returned t = 0.0007819639868102968", "expected t = 0.0007819642097165965",
+      "near miss"]),
+    ("ex01_backtracking/tolerant_comparison", "armijo_holds_at_result",
+     ["t = 1.000000000002", "the Armijo condition fails"]),
+    ("ex01_gradient_descent/stops_at_small_gradient", "matches_closed_form_on_quadratics",
+     ["expected shape (5, 2)", "got shape (1, 2)",
+      "you stopped before n_steps steps, where the gradient is zero"]),
+    # near misses: the first entry that differs, with its index and all its digits
+    ("ex01_gradient_descent/float32_cast_back", "matches_closed_form_on_quadratics",
+     ["iterate 1 differs from the reference at index (1, 0)", "got -0.9602997303009033",
+      "expected -0.9602998501275257", "rtol=1e-07", "near miss"]),
+    ("ex01_gradient_descent/float32_result", "matches_reference_nonconvex",
+     ["dtype float32", "float64"]),
+    ("ex01_minibatch/float32_cast_back", "gradient_matches_closed_form",
+     ["first difference at index 0: got 0.864692211151123, expected 0.8646922298914455",
+      "near miss"]),
+    ("ex01_minibatch/float32_gradient", "gradient_matches_closed_form", ["dtype float32"]),
+    ("ex01_minibatch/random_sort_keys", "first_batch_is_uniform",
+     ["not uniformly random", "chi-square 122.2, threshold 54.6", "order of epoch_batches(4, 1"]),
 ])
 def test_failure_messages_explain_the_mistake(fixture, check, fragments, wrong_results):
     result = wrong_results[WRONG / f"{fixture}.py"]
@@ -184,3 +229,190 @@ def test_backtracking_cases_have_real_backtracking():
     x = np.array([0.9])
     assert np.isnan(spec.function(x - 1.0 * bt.grad_at(spec, x)))
     assert bt.reference(spec, x)[0] == 0.125
+
+
+# --- no points for nothing -----------------------------------------------------------------
+
+NOTHING = {"returns None": "return None", "returns 0.0": "return 0.0",
+           "returns 1.0": "return 1.0", "returns a list": "return [0, 1]",
+           "returns its first argument": "return args[0]",
+           "returns its second argument": "return args[1]",
+           "returns its last argument": "return args[-1]",
+           "returns its first keyword argument (t0)":
+           "return next(iter(kwargs.values()), 1.0)",
+           "raises ValueError naming every argument": "raise ValueError("
+           "f'bad input: lr n_steps t0 c beta n batch_size idx x0 {args} {kwargs}')",
+           "raises RuntimeError": "raise RuntimeError('nothing')"}
+
+
+@pytest.mark.parametrize("exercise", [e.name for e in all_exercises()])
+def test_an_answer_that_does_nothing_scores_zero(exercise, tmp_path):
+    """None, a constant, an input handed back, or an exception earn no point on any
+    check (a property such as 'x0 unchanged' or 'few evaluations' counts only
+    together with a right answer)."""
+    ex = next(e for e in all_exercises() if e.name == exercise)
+    paths = {}
+    for label, body in NOTHING.items():
+        path = tmp_path / label.replace(" ", "_") / f"{exercise}.py"
+        path.parent.mkdir()
+        path.write_text("".join(f"def {fn}(*args, **kwargs):\n    {body}\n\n\n"
+                                for fn in ex.functions))
+        paths[label] = path
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(paths, pool.map(lambda p: grade_file(exercise, p),
+                                           paths.values())))
+    scored = {label: [c.name for c in r.checks if c.score > 0]
+              for label, r in results.items()}
+    assert scored == {label: [] for label in NOTHING}
+
+
+# --- every threshold sits next to a fixture ------------------------------------------------
+
+def _message(wrong_results, fixture, check):
+    result = wrong_results[WRONG / f"{fixture}.py"]
+    return next(c for c in result.checks if c.name == check).text()
+
+
+def test_chi_square_bound_is_pinned_by_a_biased_sampler(wrong_results):
+    """random_sort_keys is caught by both chi-square tests (first batch, epoch order) at
+    statistics between their threshold and 100 times it: a hundredfold looser bound
+    on either would let it pass that test."""
+    import re
+
+    from course_lib.grading.checks.ex01_minibatch import CHI2_ISF_1E6
+    text = _message(wrong_results, "ex01_minibatch/random_sort_keys",
+                    "first_batch_is_uniform")
+    found = [tuple(map(float, m)) for m in
+             re.findall(r"chi-square ([\d.]+), threshold ([\d.]+)", text)]
+    assert sorted(t for _, t in found) == pytest.approx(sorted(CHI2_ISF_1E6.values()),
+                                                        abs=0.05), text
+    for stat, threshold in found:
+        assert threshold < stat < 100 * threshold
+
+
+def test_armijo_tolerance_is_pinned_by_an_edge_case():
+    """The edge case's t0 misses the Armijo condition by 20 times ARMIJO_RTOL |f(x)|:
+    rejected at today's slack (tolerant_comparison loses points for accepting it),
+    accepted at a hundredfold looser one."""
+    from course_lib.grading.checks import ex01_backtracking as bt
+    spec, x, kw = bt.CUSTOM[-1]
+    margin, slack = bt.armijo_margin(spec, x, kw["t0"], kw["c"])
+    assert slack < margin < 100 * slack
+    # the closed form: f = x^2/2 from x = 1 accepts t exactly when t <= 2 (1 - c)
+    assert kw["t0"] > 2 * (1 - kw["c"]) and bt.reference(spec, x, **kw)[0] == \
+        kw["t0"] * kw["beta"]
+
+
+def test_tolerances_are_pinned_by_float32_answers(wrong_results):
+    """A float32 computation converted back to float64 is outside each tolerance, but
+    by less than a thousandfold (and far less than 0.05): a looser tolerance lets a
+    float32 answer through, and this test, or the fixture's expected failures, fail."""
+    import re
+    from course_lib.grading import compare
+    from course_lib.grading.checks import ex01_backtracking as bt
+    from course_lib.grading.checks import ex01_minibatch as mb
+    assert compare.DEFAULT_RTOL == 1e-7 and bt.RTOL == 1e-9 and mb.GRADIENT.rtol == 1e-9
+    for fixture, check, rtol in (
+            ("ex01_gradient_descent/float32_cast_back", "matches_closed_form_on_quadratics",
+             compare.DEFAULT_RTOL),
+            ("ex01_minibatch/float32_cast_back", "gradient_matches_closed_form",
+             mb.GRADIENT.rtol)):
+        text = _message(wrong_results, fixture, check)
+        got, want = map(float, re.search(r"got (-?[\d.e-]+), expected (-?[\d.e-]+) "
+                                         r"\(difference", text).groups())
+        assert rtol < abs(got - want) / abs(want) < min(1000 * rtol, 0.05), text
+    text = _message(wrong_results, "ex01_backtracking/float32_step", "uses_t0_c_beta")
+    got, want = map(float, re.search(r"returned t = ([\d.e-]+), expected t = ([\d.e-]+)",
+                                     text).groups())
+    assert bt.RTOL < abs(got - want) / want < 1000 * bt.RTOL
+
+
+def test_cases_reach_the_edges_of_the_spec():
+    """Gradient descent starts at a stationary point; backtracking accepts the first
+    trial step in some default cases and rejects it in others."""
+    from course_lib.grading.checks import ex01_backtracking as bt
+    from course_lib.grading.checks import ex01_gradient_descent as gd
+    stationary = [np.linalg.norm(spec.function(x0)) < 1e-12
+                  for spec, x0, _, _ in gd.QUADRATICS + gd.NONCONVEX]
+    assert sum(stationary) >= 2
+    first_accepted = [bt.reference(spec, x)[0] == 1.0 for spec, x in bt.DEFAULT_CASES]
+    assert 2 <= sum(first_accepted) < len(first_accepted)
+
+
+def test_each_exercise_lists_the_course_lib_functions_of_its_answer():
+    """Data for the sandbox's rule that a submission calling them scores 0."""
+    import importlib
+    for e in all_exercises():
+        assert e.reference_functions, e.name
+        for dotted in e.reference_functions:
+            parts = dotted.split(".")
+            assert parts[0] == "course_lib", dotted
+            k = max(i for i in range(1, len(parts)) if _importable(".".join(parts[:i])))
+            obj = importlib.import_module(".".join(parts[:k]))
+            for part in parts[k:]:
+                obj = getattr(obj, part)
+            assert callable(obj), dotted
+
+
+def _importable(name):
+    import importlib
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
+
+
+# --- the factories on a new exercise: a table, a reference, hints ---------------------------
+
+def test_a_new_exercise_is_a_table_of_cases_a_reference_and_hints(tmp_path):
+    """A throw-away exercise ``normalize(v)`` = v / ||v|| declared on the factories
+    only: a right answer scores full marks, each known mistake loses its points with
+    its hint, a do-nothing answer scores 0."""
+    from course_lib.grading import factories as fx
+    from course_lib.grading import registry
+    from course_lib.grading.specs import RngSpec
+    ex = registry.Exercise("ex99_normalize", "Unit vectors", functions=("normalize", "draw"),
+                           reference_functions=("numpy.linalg.norm",))
+    try:
+        unit = fx.Target("normalize", lambda v: v / np.linalg.norm(v), what="the unit vector",
+                         mistakes=[fx.Mistake("divide by the norm, not its square",
+                                              lambda case, ref: ref / np.linalg.norm(
+                                                  case.args[0]))])
+        cases = [fx.Case(np.array([3.0, 4.0])), fx.Case(np.array([1.0, 1.0, 1.0]))]
+        fx.matches_reference(ex, unit, cases, name="values", points=2, hint="v / norm(v)")
+        fx.leaves_inputs_unmodified(ex, unit, cases, name="input_kept",
+                                    arguments={0: "v"}, hint="v / n, not v /= n")
+        fx.rejects_bad_input(ex, unit, [fx.Case(np.zeros(2))], control=cases[0],
+                             name="zero_rejected", mentions=("v",), hint="raise ValueError")
+        def three_numbers(value, expected, case):
+            if np.shape(value) != (3,):
+                raise registry.CheckFailed(f"expected 3 numbers, got {value!r}")
+        draw = fx.Target("draw", judge=three_numbers)
+        fx.deterministic(ex, draw, [fx.Case(RngSpec(1))], name="seeded", hint="use rng")
+        assert ex.max_score == 5 and [c.name for c in ex.checks] == [
+            "values", "input_kept", "zero_rejected", "seeded"]
+        right = ("import numpy as np\n"
+                 "def normalize(v):\n    n = np.linalg.norm(v)\n"
+                 "    if n == 0:\n        raise ValueError('v must not be zero')\n"
+                 "    return v / n\n"
+                 "def draw(rng):\n    return rng.standard_normal(3)\n")
+        wrong = right.replace("return v / n", "v /= n * n\n    return v").replace(
+            "rng.standard_normal(3)", "np.random.default_rng().standard_normal(3)")
+        nothing = "def normalize(v):\n    return v\ndef draw(rng):\n    return None\n"
+        results = {}
+        for label, text in (("right", right), ("wrong", wrong), ("nothing", nothing)):
+            (tmp_path / label).mkdir()
+            path = tmp_path / label / "ex99_normalize.py"
+            path.write_text(text)
+            results[label] = grade_file(ex, path)
+        assert results["right"].passed, [c.text() for c in results["right"].checks]
+        assert results["nothing"].score == 0
+        wrong_checks = {c.name: c for c in results["wrong"].checks}
+        # zero_rejected too: its valid control call must give the right unit vector
+        assert set(results["wrong"].failed_checks) == {"values", "input_kept", "seeded",
+                                                       "zero_rejected"}
+        assert "not its square" in wrong_checks["values"].text()
+        assert "changed the caller's v" in wrong_checks["input_kept"].text()
+    finally:
+        registry._REGISTRY.pop("ex99_normalize", None)

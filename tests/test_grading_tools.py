@@ -211,6 +211,77 @@ def test_check_on_solutions_shows_html_in_ipython(monkeypatch):
     assert repr(r) == "<ex01_backtracking: 8/8 points, all checks pass>"
 
 
+def test_check_in_a_notebook_shows_the_table_once_left_aligned(tmp_path):
+    """A cell ending in check(...) displays one table and no Out[...] repeating it; a
+    later cell showing the result displays it again. Every cell is left-aligned (Lab
+    right-aligns table cells by default) and the points never wrap."""
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    shown = []
+    shell.display_pub.publish = lambda data, metadata=None, **kw: shown.append(data)
+    outs = []
+    shell.displayhook.write_format_data = lambda data, md=None: outs.append(data)
+    try:
+        shell.run_cell("from course_lib.grading import check\n"
+                       f"r = None\ncheck('ex01_backtracking', directory={str(SOLUTIONS)!r})",
+                       store_history=True)
+        assert len(shown) == 1 and outs == [], (shown, outs)
+        table = shown[0]["text/html"]
+        shell.run_cell(f"r = check('ex01_backtracking', directory={str(SOLUTIONS)!r}, "
+                       "display=False)", store_history=True)
+        shell.run_cell("r", store_history=True)
+        assert len(shown) == 2 and outs == []
+        assert shown[1]["text/html"] == table
+    finally:
+        InteractiveShell.clear_instance()
+    cells = re.findall(r"<t[dh] [^>]*>", table)
+    assert cells and all("text-align:left" in c for c in cells), cells
+    points = re.findall(r'<td style="([^"]*)">\d+ / \d+</td>', table)
+    assert len(points) == 7 and all("white-space:nowrap" in c for c in points)
+
+
+def test_what_the_learners_code_printed_is_shown_without_the_librarys_warnings(tmp_path):
+    """The terminal table shows the printed text (truncated); numpy's overflow warning
+    raised inside the course's problems.py (at a far-away point) is not part of it."""
+    (tmp_path / "ex01_gradient_descent.py").write_text(
+        (SOLUTIONS / "ex01_gradient_descent.py").read_text().replace(
+            "    # BEGIN SOLUTION\n",
+            "    # BEGIN SOLUTION\n    grad_fn(np.full(len(x0), 1e200))\n"
+            "    print('hello from the learner')\n"))
+    from course_lib.grading import grade
+    report = grade(tmp_path, only="ex01_gradient_descent")
+    out = report.exercises[0].output
+    assert "hello from the learner" in out
+    assert "Warning" not in out and "problems.py" not in out, out
+    table = report.table()
+    assert "what your code printed:" in table and "| hello from the learner" in table
+    assert "shown in part" in table and "JSON report" not in table
+    assert table.count("hello from the learner") == 8
+    assert "what your code printed" in report.exercises[0].html()
+
+
+def test_a_copy_of_a_notebook_elsewhere_uses_its_own_workspace(tmp_path, monkeypatch,
+                                                                capsys):
+    from course_lib.grading.notebook import default_directory
+    from course_lib.paths import EXERCISES, NOTEBOOKS
+    assert default_directory(NOTEBOOKS) == EXERCISES
+    assert default_directory(tmp_path) == tmp_path / "exercises"
+    before = sorted(p.name for p in EXERCISES.iterdir()) if EXERCISES.exists() else None
+    monkeypatch.delenv("COURSE_EXERCISES", raising=False)
+    monkeypatch.chdir(tmp_path)
+    r = check("ex01_minibatch")
+    assert r.path == str((tmp_path / "exercises" / "ex01_minibatch.py").resolve()) or \
+        r.path == str(tmp_path / "exercises" / "ex01_minibatch.py")
+    assert (tmp_path / "exercises" / "ex01_minibatch.py").read_text() == \
+        (STUBS / "ex01_minibatch.py").read_text()
+    assert f"your exercise files are in {tmp_path.resolve()}/exercises/" in \
+        capsys.readouterr().out
+    after = sorted(p.name for p in EXERCISES.iterdir()) if EXERCISES.exists() else None
+    assert after == before
+    monkeypatch.setenv("COURSE_EXERCISES", str(tmp_path / "elsewhere"))
+    assert default_directory() == tmp_path / "elsewhere"
+
+
 # --- command line ---------------------------------------------------------------------------
 
 def _cli(*args, cwd=REPO_ROOT):
@@ -254,3 +325,96 @@ def test_cli_exercises_reset_stubs_and_list(tmp_path):
     assert _cli("stubs", "--check").returncode == 0
     out = _cli("list")
     assert out.returncode == 0 and "first_batch_is_uniform" in out.stdout
+
+
+# --- pytest exercises/: the checks as test items, through the same grader -------------------
+
+def _submission(tmp_path, wrong=None):
+    """A folder like exercises/: the solutions, one wrong fixture, the conftest."""
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    for name in NAMES:
+        shutil.copy(SOLUTIONS / f"{name}.py", folder / f"{name}.py")
+    if wrong:
+        exercise, fixture = wrong.split("/")
+        shutil.copy(REPO_ROOT / "tests" / "fixtures" / "wrong" / exercise / f"{fixture}.py",
+                    folder / f"{exercise}.py")
+    shutil.copy(REPO_ROOT / "exercises" / "conftest.py", folder / "conftest.py")
+    return folder
+
+
+def _pytest(*args, cwd):
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+
+
+def _without_times(report):
+    report = json.loads(report.read_text())
+    report.pop("execution_time")
+    for e in report["extra_data"]["exercises"].values():
+        e.pop("seconds")
+    return report
+
+
+def test_pytest_grades_each_check_as_a_test_with_its_points_and_hint(tmp_path):
+    folder = _submission(tmp_path, wrong="ex01_minibatch/drop_last")
+    out = _pytest(str(folder), "-v", "--grade-report", str(tmp_path / "pytest.json"),
+                  cwd=tmp_path)
+    assert out.returncode == 1, out.stdout + out.stderr
+    from course_lib.grading import all_exercises
+    for e in all_exercises():
+        for c in e.checks:
+            assert f"{e.name}.py::{c.name} " in out.stdout, c.name
+    assert "ex01_minibatch.py::batch_sizes FAILED 0/1" in out.stdout
+    assert "ex01_minibatch.py::first_batch_is_uniform PASSED 1/1" in out.stdout
+    assert "Hint: you dropped the last, shorter batch; keep it." in out.stdout
+    assert "Total: 21 / 25 points" in out.stdout
+    assert "3 failed, 18 passed" in out.stdout
+    # the same report as the command line's (times aside)
+    cli = _cli("grade", "--dir", str(folder), "--report", str(tmp_path / "cli.json"))
+    assert cli.returncode == 0, cli.stderr
+    assert _without_times(tmp_path / "pytest.json") == _without_times(tmp_path / "cli.json")
+
+
+def test_pytest_k_grades_one_exercise_and_never_imports_the_learners_file(tmp_path):
+    folder = _submission(tmp_path)
+    marker = tmp_path / "imported-by-pytest"
+    (folder / "ex01_backtracking.py").write_text(
+        "import sys\n"
+        f"if 'pytest' in sys.modules:\n    open({str(marker)!r}, 'w').close()\n"
+        + (SOLUTIONS / "ex01_backtracking.py").read_text())
+    out = _pytest(str(folder), "-k", "ex01_minibatch", "--grade-report",
+                  str(tmp_path / "r.json"), cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "7 passed, 14 deselected" in out.stdout
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert {t["name"].split(":")[0] for t in data["tests"]} == {"ex01_minibatch"}
+    assert data["score"] == data["max_score"] == 9
+    # a file named on the command line is graded too, not imported as a test module
+    out = _pytest(str(folder / "ex01_backtracking.py"), cwd=tmp_path)
+    assert out.returncode == 0 and "7 passed" in out.stdout, out.stdout + out.stderr
+    assert not marker.exists()
+    # any folder, with the plugin named explicitly
+    (folder / "conftest.py").unlink()
+    out = _pytest("-p", "course_lib.grading.pytest_plugin", str(folder), "-q",
+                  "-k", "backtracking", cwd=tmp_path)
+    assert out.returncode == 0 and "7 passed" in out.stdout, out.stdout + out.stderr
+
+
+def test_make_test_does_not_collect_the_learners_exercises():
+    """`make test` runs pytest on tests/ and notebooks/ only; bare `pytest` stops at
+    testpaths = ["tests"]; only exercises/conftest.py (or -p) loads the plugin."""
+    import tomllib
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    assert config["tool"]["pytest"]["ini_options"]["testpaths"] == ["tests"]
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    runs = [ln for ln in recipe.splitlines() if "-m pytest" in ln]
+    assert runs and all("exercises" not in ln for ln in runs), runs
+    conftests = sorted(p.relative_to(REPO_ROOT).as_posix()
+                       for p in REPO_ROOT.glob("**/conftest.py") if ".venv" not in p.parts)
+    assert "exercises/conftest.py" in conftests
+    assert not any(c.startswith(("tests/", "notebooks/")) and "pytest_plugin" in
+                   (REPO_ROOT / c).read_text() for c in conftests)

@@ -14,13 +14,16 @@ From a terminal (what ``make exercises|reset|grade`` run)::
     python -m course_lib.grading grade-batch SUBMISSIONS --out OUT [--jobs N]  # a class
     python -m course_lib.grading stubs [--check]        # regenerate stubs/ from solutions/
     python -m course_lib.grading list                   # exercises and their checks
+    pytest exercises/ [-k ex01_minibatch] [--grade-report PATH]   # each check a test
 
-Design: a registry of named checks per exercise (:mod:`.registry`,
-:mod:`.checks`); the learner's code runs only in a worker subprocess
-(:mod:`.worker`) that answers JSON-lines calls (:mod:`.protocol`), started in one
+Design: a registry of named checks per exercise (:mod:`.registry`, :mod:`.checks`),
+declared as tables on generic check factories (:mod:`.factories`); the learner's
+code runs only in a worker subprocess (:mod:`.worker`) that answers JSON-lines calls
+(:mod:`.protocol`), started in one
 place (:func:`.runner.worker_command`); the trusted parent computes every
 reference value with ``course_lib`` and compares (:mod:`.compare`); results are
-shown as a terminal table, HTML, or Gradescope ``results.json`` (:mod:`.results`).
+shown as a terminal table, HTML, or Gradescope ``results.json`` (:mod:`.results`),
+or as pytest items (:mod:`.pytest_plugin`).
 """
 from .grader import grade, grade_file
 from .notebook import check

@@ -65,14 +65,18 @@ class Exercise:
     functions : tuple of str  functions the learner implements
     preload : tuple of str  trusted modules the worker imports before the learner's
         file (e.g. ``"course_lib.problems"`` when checks pass problem specs)
+    reference_functions : tuple of str  dotted names of the ``course_lib`` functions
+        that compute the answer (``"course_lib.line_search.backtracking_armijo"``):
+        data for the sandbox, where a submission that calls one of them scores 0
     """
 
-    def __init__(self, name, title, functions, preload=()):
+    def __init__(self, name, title, functions, preload=(), reference_functions=()):
         if name in _REGISTRY:
             raise ValueError(f"exercise {name!r} is registered twice")
         self.name, self.title = name, title
         self.functions = tuple(functions)
         self.preload = tuple(preload)
+        self.reference_functions = tuple(reference_functions)
         self.checks = []
         _REGISTRY[name] = self
 

@@ -65,6 +65,8 @@ class ExerciseResult:
     load_error: str | None = None
     output: str = ""
     seconds: float = 0.0
+    #: the notebook cell (IPython execution count) where check() showed this result
+    shown_in_cell: int | None = field(default=None, repr=False, compare=False)
 
     @property
     def score(self):
@@ -92,11 +94,18 @@ class ExerciseResult:
         return _table([self], width)
 
     def html(self):
-        """The result as an HTML table (what ``check()`` displays in a notebook).
-
-        Deliberately not ``_repr_html_``: ``check()`` already displays the table,
-        and a cell ending in ``check(...)`` would otherwise show it twice."""
+        """The result as an HTML table (what ``check()`` displays in a notebook)."""
         return _html([self])
+
+    def _ipython_display_(self):
+        """Show the table, except in the cell where ``check()`` has just shown it: a
+        cell ending in ``check(...)`` shows the table once, with no ``Out[...]``."""
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+        shell = get_ipython()
+        if shell is not None and self.shown_in_cell == shell.execution_count:
+            return
+        display(HTML(self.html()))
 
 
 @dataclass
@@ -199,14 +208,38 @@ def _table(exercises, width=100):
                     rows.extend("            " + ln for ln in _wrap(text, width - 12)[:12])
                 previous = text
         if e.output:
-            n = len(e.output)
-            rows.append(f"  (your code printed {n}{'+' if 'truncated' in e.output else ''}"
-                        " characters; they are in the JSON report, not shown here)")
+            rows.extend(_printed(e.output, width))
     return "\n".join(rows)
+
+
+#: lines / characters of the learner's printed output shown in the terminal table
+PRINTED_LINES, PRINTED_CHARS = 8, 800
+
+
+def _printed(output, width=100):
+    """What the learner's code printed, truncated, as indented table rows."""
+    lines = output.rstrip("\n").splitlines()
+    shown, budget = [], PRINTED_CHARS
+    for line in lines[:PRINTED_LINES]:
+        if budget <= 0:
+            break
+        shown.append(line[:min(budget, width - 6)])
+        budget -= len(shown[-1])
+    rows = ["  what your code printed:"] + ["    | " + ln for ln in shown]
+    hidden_lines = len(lines) - len(shown)
+    if hidden_lines > 0 or sum(map(len, shown)) < sum(map(len, lines[:len(shown)])):
+        more = f", {hidden_lines} more lines" if hidden_lines > 1 else (
+            ", 1 more line" if hidden_lines else "")
+        rows.append(f"    ... (shown in part: {len(output)} characters in all{more})")
+    return rows
 
 
 _CSS = ("border-collapse:collapse;font-family:sans-serif;font-size:13px;"
         "text-align:left;margin:4px 0")
+# JupyterLab's stylesheet right-aligns table cells: every cell says left, and the
+# status, name and points cells never wrap ("0 /" and "8" on two lines)
+_TD = "padding:2px 8px;text-align:left;vertical-align:top"
+_NOWRAP = _TD + ";white-space:nowrap"
 
 
 def _html(exercises):
@@ -216,9 +249,9 @@ def _html(exercises):
     for e in exercises:
         ok = "&#10004;" if e.passed else ""
         parts.append(
-            f'<tr style="background:#f6f8fa"><th colspan="3" style="padding:4px 8px">'
+            f'<tr style="background:#f6f8fa"><th colspan="3" style="{_TD}">'
             f"{html.escape(e.name)} &mdash; {html.escape(e.title)}</th>"
-            f'<th style="padding:4px 8px">{e.score:g} / {e.max_score:g} {ok}</th></tr>')
+            f'<th style="{_NOWRAP}">{e.score:g} / {e.max_score:g} {ok}</th></tr>')
         previous = None
         for c in e.checks:
             color = colors.get(c.status, "#57606a")
@@ -233,14 +266,16 @@ def _html(exercises):
             else:
                 previous = msg
             parts.append(
-                f'<tr><td style="padding:2px 8px;color:{color};font-weight:bold">{label}</td>'
-                f'<td style="padding:2px 8px"><code>{html.escape(c.name)}</code></td>'
-                f'<td style="padding:2px 8px;white-space:pre-wrap;max-width:60em">{msg}</td>'
-                f'<td style="padding:2px 8px">{c.score:g} / {c.max_score:g}</td></tr>')
+                f'<tr><td style="{_NOWRAP};color:{color};font-weight:bold">{label}</td>'
+                f'<td style="{_NOWRAP}"><code>{html.escape(c.name)}</code></td>'
+                f'<td style="{_TD};white-space:pre-wrap;max-width:60em">{msg}</td>'
+                f'<td style="{_NOWRAP}">{c.score:g} / {c.max_score:g}</td></tr>')
         if e.output:
+            text = e.output if len(e.output) <= 4000 else (
+                e.output[:4000] + f"\n... ({len(e.output)} characters in all)")
             parts.append(
-                '<tr><td></td><td colspan="3" style="padding:2px 8px"><details><summary>'
+                f'<tr><td></td><td colspan="3" style="{_TD}"><details open><summary>'
                 "what your code printed</summary><pre>"
-                f"{html.escape(e.output[:4000])}</pre></details></td></tr>")
+                f"{html.escape(text)}</pre></details></td></tr>")
     parts.append("</table>")
     return "".join(parts)

@@ -10,6 +10,8 @@ the reference values, so both sides agree on the function by construction.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .protocol import encode
@@ -78,7 +80,9 @@ class CountedFunction:
 
     Arguments are passed on as float arrays (a learner's list or int array works),
     and results are copied, so a learner who mutates a returned gradient in place
-    cannot change the problem.
+    cannot change the problem. The course's own warnings (numpy's overflow in
+    ``problems.py`` at a far-away point) are kept out of what the learner's code
+    printed: the trusted function runs with warnings ignored, and returns inf/NaN.
     """
 
     def __init__(self, fn, name, counts):
@@ -87,7 +91,9 @@ class CountedFunction:
 
     def __call__(self, x, *args, **kwargs):
         self._counts[self._name] += 1
-        out = self._fn(np.array(x, dtype=float), *args, **kwargs)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            out = self._fn(np.array(x, dtype=float), *args, **kwargs)
         return out.copy() if isinstance(out, np.ndarray) else out
 
     def __repr__(self):

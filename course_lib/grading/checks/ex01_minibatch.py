@@ -13,18 +13,22 @@ the closed form ``X_B^T (X_B w - y_B) / b`` computed here, and with
 from __future__ import annotations
 
 import itertools
-import math
 
 import numpy as np
 
-from ..compare import as_array, expect_close, fmt
+from ..compare import as_array, fmt
+from ..factories import (Case, Experiment, Mistake, Target, deterministic, matches_reference,
+                         over_calls, satisfies, uniformly_distributed)
 from ..protocol import Opaque
 from ..registry import CheckFailed, Exercise
 from ..specs import RngSpec
 
 EXERCISE = Exercise(
     "ex01_minibatch", "Minibatches: one epoch, and the minibatch gradient",
-    functions=("epoch_batches", "minibatch_gradient"), preload=("course_lib.problems",))
+    functions=("epoch_batches", "minibatch_gradient"), preload=("course_lib.problems",),
+    reference_functions=("course_lib.sampling.epoch_batches",
+                         "course_lib.sampling.minibatch_stream",
+                         "course_lib.problems.LinearRegression.grad"))
 
 #: chi-square quantiles chi2.isf(1e-6, df) (scipy.stats), checked in the tests
 CHI2_ISF_1E6 = {14: 54.63530553003881, 23: 70.54955713688595}
@@ -32,12 +36,6 @@ CHI2_ISF_1E6 = {14: 54.63530553003881, 23: 70.54955713688595}
 SIZES = [(10, 3), (12, 4), (7, 7), (5, 1), (1, 1), (100, 32)]
 HINT_PERMUTATION = ("shuffle once per epoch: perm = rng.permutation(n), then cut it "
                     "into consecutive slices perm[i:i + batch_size].")
-
-
-def _batches(ctx, n, b, seed):
-    """Call epoch_batches and return a list of 1-d int arrays (or fail clearly)."""
-    value = ctx.call("epoch_batches", n, b, RngSpec(seed))
-    return _as_batches(value)
 
 
 def _as_batches(value):
@@ -84,120 +82,109 @@ def _describe_partition_error(batches, n, b):
     return None
 
 
-@EXERCISE.check(points=2, hint=HINT_PERMUTATION)
-def batches_cover_each_index_once(ctx):
-    """The batches of one epoch contain every index of range(n) exactly once."""
-    for (n, b), seed in zip(SIZES, itertools.count()):
-        with ctx.case(f"epoch_batches({n}, {b}, np.random.default_rng({seed}))"):
-            batches = _batches(ctx, n, b, seed)
-            problem = _describe_partition_error(batches, n, b)
-            if problem is not None:
-                raise CheckFailed(*problem)
+def _partition(batches, case):
+    n, b, _ = case.args
+    problem = _describe_partition_error(batches, n, b)
+    if problem is not None:
+        raise CheckFailed(*problem)
 
 
-@EXERCISE.check(points=1, hint="n // batch_size full batches, then one batch with the "
-                               "n % batch_size remaining indices (if any), in that order.")
-def batch_sizes(ctx):
-    """Batches have batch_size elements, except the last one, which has the rest."""
-    for (n, b), seed in zip(SIZES, itertools.count(10)):
-        with ctx.case(f"epoch_batches({n}, {b}, np.random.default_rng({seed}))"):
-            batches = _batches(ctx, n, b, seed)
-            got = [len(x) for x in batches]
-            want = [b] * (n // b) + ([n % b] if n % b else [])
-            if got != want:
-                hint = None
-                if got == want[:-1] and n % b:
-                    hint = "you dropped the last, shorter batch; keep it."
-                raise CheckFailed(f"batch sizes {fmt(got)}, expected {fmt(want)}", hint)
+def _sizes(batches, case):
+    n, b, _ = case.args
+    got = [len(x) for x in batches]
+    want = [b] * (n // b) + ([n % b] if n % b else [])
+    if got != want:
+        hint = None
+        if got == want[:-1] and n % b:
+            hint = "you dropped the last, shorter batch; keep it."
+        raise CheckFailed(f"batch sizes {fmt(got)}, expected {fmt(want)}", hint)
 
 
-@EXERCISE.check(points=1, hint="draw every random number from the rng argument "
-                               "(rng.permutation(n)); np.random.permutation and "
-                               "np.random.default_rng() ignore it.")
-def uses_the_rng_argument(ctx):
-    """Two generators with the same seed give the same batches (all randomness comes
-    from rng)."""
-    for seed in (0, 7):
-        with ctx.case(f"epoch_batches(12, 5, np.random.default_rng({seed})), twice"):
-            first = _batches(ctx, 12, 5, seed)
-            second = _batches(ctx, 12, 5, seed)
-            same = len(first) == len(second) and all(
-                np.array_equal(a, c) for a, c in zip(first, second))
-            if not same:
-                ctx.fail(f"the same seed gave different batches: {fmt(first)} and then "
-                         f"{fmt(second)}")
+def _same_batches(first, second):
+    return len(first) == len(second) and all(np.array_equal(a, c)
+                                             for a, c in zip(first, second))
 
 
-@EXERCISE.check(points=1, hint=HINT_PERMUTATION)
-def shuffles(ctx):
-    """The order differs from 0, 1, ..., n-1 and changes with the seed."""
-    n, b = 20, 5
-    orders = []
-    for seed in range(10):
-        with ctx.case(f"epoch_batches({n}, {b}, np.random.default_rng({seed}))"):
-            orders.append(tuple(np.concatenate(_batches(ctx, n, b, seed)).tolist()))
+def epoch_case(n, b, seed):
+    """The call ``epoch_batches(n, b, np.random.default_rng(seed))``."""
+    return Case(n, b, RngSpec(seed), label=f"epoch_batches({n}, {b}, "
+                                           f"np.random.default_rng({seed}))")
+
+
+#: the batches as a list of int arrays; no reference (two right answers may consume
+#: the generator differently): properties are checked instead
+EPOCH = Target("epoch_batches", convert=_as_batches, what="the batches")
+#: ... and an epoch that is a partition of range(n) (what the other checks require first)
+VALID_EPOCH = Target("epoch_batches", convert=_as_batches, what="the batches",
+                     judge=lambda value, _, case: _partition(value, case))
+
+satisfies(EXERCISE, EPOCH, [epoch_case(n, b, s) for (n, b), s in zip(SIZES, itertools.count())],
+          [_partition], name="batches_cover_each_index_once", points=2,
+          hint=HINT_PERMUTATION,
+          description="The batches of one epoch contain every index of range(n) exactly "
+                      "once.")
+
+satisfies(EXERCISE, EPOCH, [epoch_case(n, b, s) for (n, b), s in
+                            zip(SIZES, itertools.count(10))],
+          [_sizes], name="batch_sizes", points=1,
+          hint="n // batch_size full batches, then one batch with the n % batch_size "
+               "remaining indices (if any), in that order.",
+          description="Batches have batch_size elements, except the last one, which has "
+                      "the rest.")
+
+deterministic(EXERCISE, VALID_EPOCH, [epoch_case(12, 5, s) for s in (0, 7)],
+              same=_same_batches, name="uses_the_rng_argument", points=1,
+              hint="draw every random number from the rng argument (rng.permutation(n)); "
+                   "np.random.permutation and np.random.default_rng() ignore it.",
+              description="Two generators with the same seed give the same batches (all "
+                          "randomness comes from rng), and the batches are an epoch.")
+
+
+def _shuffled(values, cases):
+    orders = [tuple(np.concatenate(v).tolist()) for v in values]
     n_sorted = sum(o == tuple(sorted(o)) for o in orders)
     if n_sorted > 1:
-        ctx.fail(f"{n_sorted} of 10 epochs came in sorted order "
-                 f"({fmt(list(orders[0]))}): the indices are not shuffled")
-    if len(set(orders)) < 5:
-        ctx.fail(f"only {len(set(orders))} different orders over 10 seeds")
+        raise CheckFailed(f"{n_sorted} of {len(orders)} epochs came in sorted order "
+                          f"({fmt(list(orders[0]))}): the indices are not shuffled")
+    if len(set(orders)) < len(orders) // 2:
+        raise CheckFailed(f"only {len(set(orders))} different orders over {len(orders)} "
+                          "seeds")
 
 
-def _chi_square(counts, expected):
-    counts = np.asarray(counts, dtype=float)
-    return float(np.sum((counts - expected) ** 2 / expected))
+over_calls(EXERCISE, VALID_EPOCH, [epoch_case(20, 5, s) for s in range(10)], _shuffled,
+           label="epoch_batches(20, 5, np.random.default_rng(seed)) for seeds 0..9",
+           name="shuffles", points=1, hint=HINT_PERMUTATION,
+           description="The order differs from 0, 1, ..., n-1 and changes with the seed.")
 
 
-@EXERCISE.check(points=1, hint=HINT_PERMUTATION)
-def first_batch_is_uniform(ctx):
-    """Over 1500 seeds the first batch is a uniformly random subset, and over 1200
-    seeds the epoch order is a uniformly random permutation (chi-square tests with
-    fixed seeds, threshold at the 1e-6 quantile)."""
-    # (a) n = 6, batch_size = 2: the 15 possible first batches are equally likely
-    n, b, draws = 6, 2, 1500
-    subsets = list(itertools.combinations(range(n), b))
-    with ctx.case(f"first batch of epoch_batches({n}, {b}, rng) over {draws} seeds"):
-        values = ctx.map("epoch_batches", [((n, b, RngSpec(s)), {}) for s in range(draws)])
-        counts = dict.fromkeys(subsets, 0)
-        for value in values:
-            first = tuple(sorted(_as_batches(value)[0].tolist()))
-            if first not in counts:
-                ctx.fail(f"first batch {first} is not a set of {b} distinct indices of "
-                         f"range({n})")
-            counts[first] += 1
-        stat = _chi_square(list(counts.values()), draws / len(subsets))
-        if stat > CHI2_ISF_1E6[len(subsets) - 1]:
-            seen = sorted((c, s) for s, c in counts.items())
-            hint = None
-            contiguous = {tuple(range(i, i + b)) for i in range(0, n, b)}
-            if {s for s, c in counts.items() if c} <= contiguous:
-                hint = ("every first batch is a block of consecutive indices: shuffle the "
-                        "indices themselves, not only the order of the batches.")
-            raise CheckFailed(
-                f"the first batch is not uniformly random: the {len(subsets)} possible "
-                f"pairs should each appear about {draws // len(subsets)} times, counts "
-                f"range from {seen[0][0]} {seen[0][1]} to {seen[-1][0]} {seen[-1][1]} "
-                f"(chi-square {stat:.0f}, threshold {CHI2_ISF_1E6[len(subsets) - 1]:.0f})",
-                hint)
-    # (b) n = 4, batch_size = 1: all 24 orders of one epoch are equally likely
-    n, b, draws = 4, 1, 1200
-    orders = list(itertools.permutations(range(n)))
-    with ctx.case(f"order of epoch_batches({n}, {b}, rng) over {draws} seeds"):
-        values = ctx.map("epoch_batches", [((n, b, RngSpec(10_000 + s)), {})
-                                           for s in range(draws)])
-        counts = dict.fromkeys(orders, 0)
-        for value in values:
-            order = tuple(np.concatenate(_as_batches(value)).tolist())
-            if order not in counts:
-                ctx.fail(f"epoch {order} is not an ordering of range({n})")
-            counts[order] += 1
-        stat = _chi_square(list(counts.values()), draws / math.factorial(n))
-        if stat > CHI2_ISF_1E6[len(orders) - 1]:
-            ctx.fail(f"the epoch order is not a uniformly random permutation: the 24 "
-                     f"orders should each appear about {draws // 24} times, counts range "
-                     f"from {min(counts.values())} to {max(counts.values())} (chi-square "
-                     f"{stat:.0f}, threshold {CHI2_ISF_1E6[len(orders) - 1]:.0f})")
+def _consecutive_hint(b, n):
+    contiguous = {tuple(range(i, i + b)) for i in range(0, n, b)}
+
+    def explain(counts):
+        if {s for s, c in counts.items() if c} <= contiguous:
+            return ("every first batch is a block of consecutive indices: shuffle the "
+                    "indices themselves, not only the order of the batches.")
+        return None
+    return explain
+
+
+def _experiment(label, n, b, draws, first_seed, outcome, support, explain=None):
+    """``draws`` calls epoch_batches(n, b, default_rng(seed)), seeds from ``first_seed``."""
+    return Experiment(f"{label} of epoch_batches({n}, {b}, rng) over {draws} seeds",
+                      [epoch_case(n, b, first_seed + s) for s in range(draws)], outcome,
+                      support, CHI2_ISF_1E6[len(support) - 1], explain)
+
+
+uniformly_distributed(
+    EXERCISE, VALID_EPOCH,
+    [_experiment("first batch", 6, 2, 1500, 0, lambda v: tuple(sorted(v[0].tolist())),
+                 list(itertools.combinations(range(6), 2)), _consecutive_hint(2, 6)),
+     _experiment("order", 4, 1, 1200, 10_000, lambda v: tuple(np.concatenate(v).tolist()),
+                 list(itertools.permutations(range(4))))],
+    name="first_batch_is_uniform", points=1, hint=HINT_PERMUTATION,
+    description="Over 1500 seeds the first batch is a uniformly random subset, and over "
+                "1200 seeds the epoch order is a uniformly random permutation (chi-square "
+                "tests with fixed seeds, threshold at the 1e-6 quantile).")
 
 
 # --------------------------------------------------------------------------- gradient
@@ -215,65 +202,74 @@ def reference_gradient(X, y, w, idx):
     return XB.T @ (XB @ w - yB) / len(idx)
 
 
-def gradient_diagnoses(X, y, w, idx, expected):
-    """(wrong gradient, hint) pairs for the usual mistakes; ``expected`` is the right one."""
-    idx = np.asarray(idx, dtype=int)
-    b, n = len(idx), len(y)
-    full = X.T @ (X @ w - y) / n
-    uniq = np.unique(idx)
-    return [
-        (expected * b, "that is the SUM over the batch: divide by the batch size "
-                       "len(idx) to get the mean."),
-        (expected * b / n, "you divided by n (all examples) instead of the batch size "
-                           "len(idx)."),
-        (2 * expected, "twice the expected value: the loss has a factor 1/2, so the "
-                       "gradient is X_B^T (X_B w - y_B) / b, without a factor 2."),
-        (-expected, "wrong sign: the residual is X_B w - y_B (prediction minus target)."),
-        (full, "that is the gradient over ALL examples: use only the rows idx "
-               "(X[idx], y[idx])."),
-        (reference_gradient(X, y, w, uniq) if len(uniq) < b else None,
-         "repeated indices must count as often as they appear (sampling with "
-         "replacement): index with X[idx], not with a mask or np.unique."),
-    ]
+def _full_gradient(X, y, w, idx, expected):
+    return X.T @ (X @ w - y) / len(y)
 
 
-def _gradient_case(ctx, X, y, w, idx, expected=None):
-    if expected is None:
-        expected = reference_gradient(X, y, w, idx)
-    got = ctx.call("minibatch_gradient", X, y, w, idx)
-    expect_close(got, expected, "the minibatch gradient", rtol=1e-9, atol=1e-12,
-                 diagnoses=lambda: gradient_diagnoses(X, y, w, idx, expected))
+def _unique_gradient(X, y, w, idx, expected):
+    uniq = np.unique(np.asarray(idx, dtype=int))
+    return reference_gradient(X, y, w, uniq) if len(uniq) < len(idx) else None
 
 
-@EXERCISE.check(points=2, hint="grad = X_B^T (X_B w - y_B) / b with X_B = X[idx], "
-                               "y_B = y[idx], b = len(idx).")
-def gradient_matches_closed_form(ctx):
-    """Equals X_B^T (X_B w - y_B) / |B| on random data and batches, including a batch of
-    one and the full batch, and LinearRegression(...).grad(w, idx)."""
+def _mistake(hint, wrong):
+    return Mistake(hint, lambda case, expected: wrong(*case.args, expected))
+
+
+GRADIENT_MISTAKES = [
+    _mistake("that is the SUM over the batch: divide by the batch size len(idx) to get "
+             "the mean.", lambda X, y, w, idx, e: e * len(idx)),
+    _mistake("you divided by n (all examples) instead of the batch size len(idx).",
+             lambda X, y, w, idx, e: e * len(idx) / len(y)),
+    _mistake("twice the expected value: the loss has a factor 1/2, so the gradient is "
+             "X_B^T (X_B w - y_B) / b, without a factor 2.", lambda X, y, w, idx, e: 2 * e),
+    _mistake("wrong sign: the residual is X_B w - y_B (prediction minus target).",
+             lambda X, y, w, idx, e: -e),
+    _mistake("that is the gradient over ALL examples: use only the rows idx (X[idx], "
+             "y[idx]).", _full_gradient),
+    _mistake("repeated indices must count as often as they appear (sampling with "
+             "replacement): index with X[idx], not with a mask or np.unique.",
+             _unique_gradient),
+]
+
+GRADIENT = Target("minibatch_gradient", reference_gradient, what="the minibatch gradient",
+                  rtol=1e-9, atol=1e-12, mistakes=GRADIENT_MISTAKES)
+
+
+def gradient_case(X, y, w, idx, label, reference=None):
+    return Case(X, y, w, idx, label=f"X of shape {X.shape}, {label}: idx={fmt(idx)}",
+                reference=reference)
+
+
+def _gradient_cases():
     X, y, w, rng = _data(30, 3, 0)
-    cases = [("a random batch of 8", rng.choice(30, 8, replace=False)),
-             ("a batch of one example", np.array([17])),
-             ("the full batch (idx = arange(n))", np.arange(30))]
-    for label, idx in cases:
-        with ctx.case(f"X of shape {X.shape}, {label}: idx={fmt(idx)}"):
-            _gradient_case(ctx, X, y, w, idx)
+    cases = [gradient_case(X, y, w, rng.choice(30, 8, replace=False), "a random batch of 8"),
+             gradient_case(X, y, w, np.array([17]), "a batch of one example"),
+             gradient_case(X, y, w, np.arange(30), "the full batch (idx = arange(n))")]
     from course_lib.problems import LinearRegression
     p = LinearRegression(n_samples=40, n_features=4, noise=0.5, seed=3)
     rng = np.random.default_rng(5)
     w = rng.standard_normal(4)
     idx = rng.choice(40, 10, replace=False)
-    with ctx.case(f"LinearRegression(n_samples=40, n_features=4, noise=0.5, seed=3) data, "
-                  f"idx={fmt(idx)}"):
-        _gradient_case(ctx, np.array(p.X), np.array(p.y), w, idx, p.grad(w, idx))
+    cases.append(gradient_case(
+        np.array(p.X), np.array(p.y), w, idx,
+        "LinearRegression(n_samples=40, n_features=4, noise=0.5, seed=3) data",
+        reference=lambda X, y, w, idx: p.grad(w, idx)))
+    return cases
 
 
-@EXERCISE.check(points=1, hint="idx may repeat indices (sampling with replacement) and may "
-                               "be a list: X[np.asarray(idx)] handles both.")
-def gradient_handles_repeats_and_lists(ctx):
-    """Repeated indices count as often as they appear; idx may be a Python list."""
-    X, y, w, _ = _data(12, 2, 1)
-    for label, idx in (("repeated indices", np.array([3, 3, 7, 3])),
-                       ("a Python list", [5, 0, 2]),
-                       ("a list with a repeat", [1, 1])):
-        with ctx.case(f"X of shape {X.shape}, {label}: idx={idx!r}"):
-            _gradient_case(ctx, X, y, w, idx)
+matches_reference(
+    EXERCISE, GRADIENT, _gradient_cases(), name="gradient_matches_closed_form", points=2,
+    hint="grad = X_B^T (X_B w - y_B) / b with X_B = X[idx], y_B = y[idx], b = len(idx).",
+    description="Equals X_B^T (X_B w - y_B) / |B| on random data and batches, including a "
+                "batch of one and the full batch, and LinearRegression(...).grad(w, idx).")
+
+_X, _y, _w, _ = _data(12, 2, 1)
+matches_reference(
+    EXERCISE, GRADIENT,
+    [Case(_X, _y, _w, idx, label=f"X of shape {_X.shape}, {label}: idx={idx!r}")
+     for label, idx in (("repeated indices", np.array([3, 3, 7, 3])),
+                        ("a Python list", [5, 0, 2]), ("a list with a repeat", [1, 1]))],
+    name="gradient_handles_repeats_and_lists", points=1,
+    hint="idx may repeat indices (sampling with replacement) and may be a list: "
+         "X[np.asarray(idx)] handles both.",
+    description="Repeated indices count as often as they appear; idx may be a Python list.")
