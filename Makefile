@@ -66,13 +66,13 @@ update:
 
 # One pytest run: the library and grading tests, the library's doctests and the notebooks,
 # spread over TEST_JOBS pytest-xdist workers (auto = one per core; TEST_JOBS=0 runs in one
-# process). --dist loadgroup keeps all cells of a notebook on one worker, in order (the
-# root conftest.py groups them; plain -n would split a notebook's cells across workers),
-# so a notebook runs while the other workers take the remaining tests. The exercise
-# files are created first, so that two notebooks' check() never race to create them.
+# process). --dist loadfile sends each file whole to one worker: a notebook's cells run in
+# order in one kernel (plain -n would split them across workers), and a notebook runs
+# while the other workers take the test files. The exercise files are created first, so
+# that two notebooks' check() never race to create them.
 TEST_JOBS ?= auto
 test: $(STAMP) exercises
-	$(PY) -m pytest -p no:cacheprovider -n $(TEST_JOBS) --dist loadgroup \
+	$(PY) -m pytest -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile \
 	    --doctest-modules --nbval-lax --nbval-current-env tests course_lib notebooks
 
 # Opt-in, not part of `make test`: JupyterLab driven in Debian's chromium by playwright
