@@ -157,6 +157,10 @@ class OptimizeResult:
             self.nit = len(self.params) - 1
         if self.status is None:
             self.status = STATUS["diverged" if self.diverged else "steps_done"][0]
+        if self.status not in _BY_CODE:
+            raise ValueError(f"The 'status' parameter of OptimizeResult must be one of the "
+                             f"codes of course_lib.result.STATUS {sorted(_BY_CODE)}. Got "
+                             f"{self.status!r} instead.")
         code, success, message = STATUS[_BY_CODE[self.status]]
         if self.success is None:
             self.success = success
@@ -203,16 +207,21 @@ class IntermediateResult(NamedTuple):
     lr: float            # the step size of this step (nan if unknown)
 
 
-def _one_argument(fn):
-    """True if ``fn`` can be called with one positional argument (or its signature is
-    unknown, as for some builtins)."""
+def _callback_caller(fn):
+    """``call(info)`` for a callback, or None if it cannot take one argument. As in
+    scipy, a callback whose only parameter is named ``intermediate_result`` gets it by
+    keyword (so ``def cb(*, intermediate_result)`` works too); otherwise positionally."""
     try:
-        inspect.signature(fn).bind(None)
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):          # no signature (some builtins): try it
+        return fn
+    if set(sig.parameters) == {"intermediate_result"}:
+        return lambda info: fn(intermediate_result=info)
+    try:
+        sig.bind(None)
     except TypeError:
-        return False
-    except ValueError:
-        return True
-    return True
+        return None
+    return fn
 
 
 class Recorder:
@@ -257,7 +266,8 @@ class Recorder:
         self.x0 = x
         if callback is not None:
             check_callable(callback, "callback", owner)
-            if not _one_argument(callback):
+            self._call = _callback_caller(callback)
+            if self._call is None:
                 raise TypeError(
                     f"The 'callback' parameter of {owner} must take one argument, "
                     f"callback(intermediate_result) as in scipy.optimize (with .x, .fun, "
@@ -321,7 +331,7 @@ class Recorder:
             info = IntermediateResult(np.array(x, dtype=float), float(fun),
                                       self.grad_norms[-1], len(self.lrs), float(lr))
             try:
-                self.callback(info)
+                self._call(info)
             except StopIteration:
                 self.stop("callback")
                 return True

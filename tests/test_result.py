@@ -158,6 +158,16 @@ def test_intermediate_result_has_scipys_x_and_fun(quad):
     assert not np.any(res.params == 99.0)
 
 
+def test_keyword_only_intermediate_result_as_in_scipy(quad):
+    seen = []
+
+    def cb(*, intermediate_result):          # scipy passes it by this keyword
+        seen.append(intermediate_result.nit)
+
+    run(sgd(0.1), quad, np.ones(3), 4, callback=cb)
+    assert seen == [1, 2, 3, 4]
+
+
 def test_old_three_argument_callback_is_refused_with_the_new_signature(quad):
     with pytest.raises(TypeError, match=r"'callback' parameter of run must take one "
                                         r"argument, callback\(intermediate_result\)"):
@@ -196,6 +206,8 @@ def test_trajectory_is_the_same_type_and_keeps_its_constructor():
                    diverged=True)
     assert d.reason == "diverged" and not d.success
     assert "steps=1" in repr(t) and "label='x'" in repr(t)
+    with pytest.raises(ValueError, match="'status' parameter of OptimizeResult.*Got 7"):
+        Trajectory(np.zeros((1, 1)), np.zeros(1), np.zeros(1), np.zeros(0), status=7)
 
 
 def test_method_specific_fields_read_as_attributes(quad):
