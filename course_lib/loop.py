@@ -148,6 +148,18 @@ def gradient_descent_armijo(problem, x0, steps, *, t0=1.0, c=1e-4, beta=0.5,
     ``extra["line_search_failed"]``). With ``tol > 0`` not reached in ``steps``,
     status 1; with ``tol = 0`` running all ``steps`` is status 4.
 
+    Parameters
+    ----------
+    problem : object with ``value(x)`` and ``grad(x)``
+    x0 : array-like, shape (dim,)
+    steps : int >= 0  at most this many iterations
+    t0, c, beta, max_backtracks : see :func:`course_lib.line_search.backtracking_armijo`
+        (first trial step, sufficient-decrease constant, shrink factor, trials - 1)
+    tol : float >= 0  stop when ``||grad f(x)|| <= tol``
+    label : str  legend label for plots
+    callback : callable or None  ``callback(intermediate_result)`` after each step, as
+        in :func:`run`; ``StopIteration`` stops the run (status 99)
+
     Returns
     -------
     OptimizeResult
