@@ -348,6 +348,9 @@ class Recorder:
 
         The reason is the one set by :meth:`stop`, else ``"steps_done"``.
         """
+        if not self.params:
+            raise RuntimeError(f"{self.owner}: Recorder.result() before Recorder.start(x0, ...): "
+                               f"a loop records its starting point first.")
         code, success, message = status_of(self.reason or "steps_done")
         self.extra.update(extra)
         dim = len(self.x0)

@@ -237,6 +237,8 @@ def test_recorder_serves_a_loop_written_here(quad):
     assert (mine.nit, mine.nfev, mine.njev, mine.status) == (ref.nit, ref.nfev, ref.njev, 4)
     np.testing.assert_array_equal(mine.multipliers, [0.0])
     assert mine.label == "mine"
+    with pytest.raises(RuntimeError, match=r"my_gd: Recorder.result\(\) before Recorder.start"):
+        Recorder("my_gd", quad, x0).result()
     with pytest.raises(ValueError, match="my_gd: problem.grad"):
         Recorder("my_gd", type("Bad", (), {"value": lambda s, x: 0.0,
                                           "grad": lambda s, x: x[:1]})(), x0).grad(x0)
