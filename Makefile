@@ -69,11 +69,13 @@ update:
 # process). --dist loadfile sends each file whole to one worker: a notebook's cells run in
 # order in one kernel (plain -n would split them across workers), and a notebook runs
 # while the other workers take the test files. The exercise files are created first, so
-# that two notebooks' check() never race to create them.
+# that two notebooks' check() never race to create them. tests/fixtures holds exercise
+# answers (several files of one name), not tests: --doctest-modules must not import them.
 TEST_JOBS ?= auto
 test: $(STAMP) exercises
 	$(PY) -m pytest -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile \
-	    --doctest-modules --nbval-lax --nbval-current-env tests course_lib notebooks
+	    --doctest-modules --ignore=tests/fixtures --nbval-lax --nbval-current-env \
+	    tests course_lib notebooks
 
 # Opt-in, not part of `make test`: JupyterLab driven in Debian's chromium by playwright
 # (the `browser` extra; never `playwright install`, which downloads a browser).
