@@ -64,9 +64,18 @@ update:
 	git pull
 	@$(MAKE) --no-print-directory exercises
 
-test: $(STAMP)
-	$(PY) -m pytest tests
-	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
+# One pytest run: the library and grading tests, the library's doctests and the notebooks,
+# spread over TEST_JOBS pytest-xdist workers (auto = one per core; TEST_JOBS=0 runs in one
+# process). --dist loadfile sends each file whole to one worker: a notebook's cells run in
+# order in one kernel (plain -n would split them across workers), and a notebook runs
+# while the other workers take the test files. The exercise files are created first, so
+# that two notebooks' check() never race to create them. tests/fixtures holds exercise
+# answers (several files of one name), not tests: --doctest-modules must not import them.
+TEST_JOBS ?= auto
+test: $(STAMP) exercises
+	$(PY) -m pytest -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile \
+	    --doctest-modules --ignore=tests/fixtures --nbval-lax --nbval-current-env \
+	    tests course_lib notebooks
 
 # Opt-in, not part of `make test`: JupyterLab driven in Debian's chromium by playwright
 # (the `browser` extra; never `playwright install`, which downloads a browser).

@@ -5,7 +5,9 @@ imports torch):
 
 problems      objectives with gradients, Hessians and known minimizers
 transforms    composable gradient transformations (optax-style init/update pairs)
-optimizers    named optimizers built from transforms, and ``run`` -> Trajectory
+optimizers    named optimizers built from transforms (re-exports the loops)
+loop          ``run`` and ``gradient_descent_armijo``, each -> OptimizeResult
+result        the one result type (scipy's fields + history) and its Recorder
 line_search   backtracking (Armijo) line search
 sampling      minibatch samplers and minibatch-gradient variance
 noisy         any problem as a finite sum with known gradient noise (SGD experiments)
@@ -25,7 +27,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
-    "noisy", "steepest", "bench", "chapter_lint",
+    "noisy", "steepest", "bench", "chapter_lint", "loop", "result",
 }
 
 

@@ -7,7 +7,8 @@ and returns the Axes, so plots compose::
     contour(problem, {"GD": traj}, ax=a)
     loss_curves({"GD": traj}, subtract=problem.f_min, ax=b)
 
-What is accepted as "runs": a :class:`course_lib.optimizers.Trajectory`, a plain
+What is accepted as "runs": a :class:`course_lib.result.OptimizeResult` (what
+:func:`course_lib.optimizers.run` returns; ``Trajectory`` is its former name), a plain
 array, a list of those, or a dict ``{label: run}`` (the dict keys become the
 legend). Runs that diverged (non-finite values, or a loss that blew up) are
 drawn up to where they leave the plot and marked, instead of crashing the plot
@@ -172,7 +173,10 @@ def _new_axes(size):
 
 # ----------------------------------------------------------------------- run handling
 def _is_trajectory(obj):
-    return hasattr(obj, "params") and hasattr(obj, "losses")
+    """An OptimizeResult, or anything with its history fields ``params`` and ``losses``."""
+    from .result import OptimizeResult
+
+    return isinstance(obj, OptimizeResult) or (hasattr(obj, "params") and hasattr(obj, "losses"))
 
 
 def _items(runs, labels, owner, default_label="run"):
@@ -195,7 +199,7 @@ def _items(runs, labels, owner, default_label="run"):
             items = [(None, r) for r in runs]
     else:
         raise TypeError(
-            f"{owner} takes a Trajectory, an array, a list of them or a dict "
+            f"{owner} takes a result of run(...), an array, a list of them or a dict "
             f"{{label: run}}. Got {type(runs).__name__} instead."
         )
     if labels is not None:
@@ -238,6 +242,12 @@ def _diverges(y_raw, traj):
 def _curves(runs, attr, *, ax, log, subtract, xlabel, ylabel, labels, title, owner,
             steps=None, legend=None, size="medium", drawstyle="default"):
     items = _items(runs, labels, owner)
+    if not items:
+        raise ValueError(
+            f"The 'runs' parameter of {owner} must hold at least one run (a result of "
+            f"run(...), an array, or a dict {{label: run}}). Got an empty "
+            f"{type(runs).__name__} instead."
+        )
     if subtract is not None:
         subtract = check_scalar(subtract, "subtract", owner)
     curves = []
@@ -318,8 +328,9 @@ def loss_curves(runs, *, ax=None, log=True, subtract=None, xlabel="step", ylabel
 
     Parameters
     ----------
-    runs : Trajectory, 1-d array, list of them, or dict ``{label: run}``
-        For a Trajectory its ``losses`` are drawn.
+    runs : OptimizeResult, 1-d array, list of them, or dict ``{label: run}``
+        For a result of :func:`course_lib.optimizers.run` its ``losses`` are drawn.
+        At least one run (an empty list or dict raises ValueError).
     log : bool
         Log-scale y axis (default). Non-positive values are left out (the line stops),
         e.g. a gap ``f - f*`` that reached exactly 0.
@@ -355,7 +366,7 @@ def loss_curves(runs, *, ax=None, log=True, subtract=None, xlabel="step", ylabel
 
 def grad_norm_curves(runs, *, ax=None, log=True, xlabel="step",
                      ylabel=r"$\|\nabla f(x_t)\|$", labels=None, title=None, legend=None):
-    """Gradient norm ``||grad f(x_t)||`` per step (a Trajectory's ``grad_norms``).
+    """Gradient norm ``||grad f(x_t)||`` per step (a result's ``grad_norms``).
 
     Same inputs and divergence handling as :func:`loss_curves`.
     """
@@ -366,11 +377,11 @@ def grad_norm_curves(runs, *, ax=None, log=True, xlabel="step",
 
 def lr_curves(runs, *, steps=None, ax=None, log=False, xlabel="step",
               ylabel="learning rate", labels=None, title=None, legend=None):
-    """Learning rate per step: a Trajectory's ``lrs``, an array, or a schedule ``t -> lr_t``.
+    """Learning rate per step: a result's ``lrs``, an array, or a schedule ``t -> lr_t``.
 
     Parameters
     ----------
-    runs : Trajectory, array, callable, a list of them, or dict ``{label: ...}``
+    runs : OptimizeResult, array, callable, a list of them, or dict ``{label: ...}``
     steps : int, needed for callables: draws ``lr_t`` for ``t = 0 .. steps - 1``
     log : bool  log-scale y axis (off by default)
 
@@ -429,7 +440,7 @@ def _traj_points(r, owner):
     P = np.asarray(r.params if _is_trajectory(r) else r, dtype=float)
     if P.ndim != 2 or P.shape[1] != 2:
         raise ValueError(
-            f"Each trajectory passed to {owner} must be a Trajectory of a 2-d problem or "
+            f"Each trajectory passed to {owner} must be a result of run(...) on a 2-d problem or "
             f"an array of shape (T, 2). Got shape {P.shape} instead."
         )
     P = P.copy()
@@ -446,7 +457,7 @@ def contour(problem, trajectories=(), *, ax=None, levels=20, log_levels=True, bo
     ----------
     problem : 2-d problem (``value_grid``, ``bounds``, ``minimizers``, ``f_min``, ``name``)
         or any callable ``f(x)`` of a 2-vector (then ``bounds`` is required).
-    trajectories : Trajectory, array (T, 2), a list of them, or dict ``{label: run}``
+    trajectories : OptimizeResult, array (T, 2), a list of them, or dict ``{label: run}``
     levels : int or sequence of float
         Number of contour levels, or the levels themselves (values of ``f``).
     log_levels : bool
@@ -482,10 +493,13 @@ def contour(problem, trajectories=(), *, ax=None, levels=20, log_levels=True, bo
 
     owner = "contour"
     if getattr(problem, "dim", 2) != 2:
+        hint = ("use function_1d for a 1-d problem" if problem.dim == 1 else
+                "for more dimensions plot the run's loss_curves / grad_norm_curves, or "
+                "pass a 2-d slice: a callable f(xy) of a 2-vector, with bounds=")
         raise ValueError(
             f"The 'problem' parameter of {owner} must be a 2-d problem. Got "
             f"{getattr(problem, 'name', type(problem).__name__)!r} with dim={problem.dim}; "
-            f"use function_1d for 1-d problems."
+            f"{hint}."
         )
     if bounds is None:
         bounds = getattr(problem, "bounds", None)
@@ -617,7 +631,7 @@ def function_1d(f, xs=None, *, ax=None, mark=None, label=None, xlabel=r"$x$",
         * array of x values: dots at ``(x, f(x))``;
         * ``"critical_points"``: ``f.critical_points``, labelled by
           ``f.critical_point_kinds`` when present;
-        * a Trajectory of a 1-d problem: its iterates joined by a thin line (the
+        * a result of run(...) on a 1-d problem: its iterates joined by a thin line (the
           back-and-forth of a too-large step is visible), start and end marked;
         * a dict ``{label: one of the above}``.
     label : legend label of the curve (default ``f.name``)

@@ -204,7 +204,7 @@ class GDResult(NamedTuple):
 
     problem: object        # the Quadratic
     lr: float              # absolute step size
-    trajectory: object     # course_lib.optimizers.Trajectory
+    trajectory: object     # course_lib.result.OptimizeResult of the GD run
     status: str            # see classify_gd
     contraction: float     # max_i |1 - lr lambda_i|
 
@@ -297,7 +297,9 @@ class GDExplorer(_Explorer):
         -------
         GDResult
         """
-        from . import optimizers, plotting
+        from . import plotting
+        from .loop import run
+        from .optimizers import gradient_descent
         from .plotting import _rc
         from .rates import divergence_threshold
 
@@ -309,7 +311,7 @@ class GDExplorer(_Explorer):
         steps = check_int(self.steps.value if steps is None else steps, "steps", owner,
                           low=1)
         q = self.problem(kappa)
-        traj = optimizers.run(optimizers.gradient_descent(lr), q, q.x0, steps, label="GD")
+        traj = run(gradient_descent(lr), q, q.x0, steps, label="GD")
         status, rho = classify_gd(lr, q.eigenvalues)
 
         with _rc():

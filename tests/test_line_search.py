@@ -186,7 +186,8 @@ def test_gradient_descent_armijo_does_not_take_a_rejected_step():
     traj = gradient_descent_armijo(q, np.ones(2), 5, t0=100.0, max_backtracks=0)
     assert traj.steps == 0 and traj.extra["line_search_failed"]
     np.testing.assert_array_equal(traj.x, np.ones(2))
-    assert traj.nfev == 1
+    assert traj.nfev == 2                       # f(x0), then the one rejected trial
+    assert not traj.success and traj.status == 3
     ok = gradient_descent_armijo(q, np.ones(2), 5)
     assert ok.steps == 5 and not ok.extra["line_search_failed"]
     assert np.all(np.diff(ok.losses) < 0)

@@ -89,7 +89,8 @@ def test_recorded_quantities_are_consistent(linreg):
                                rtol=1e-14)
     np.testing.assert_array_equal(traj.lrs, np.full(40, 0.1))
     np.testing.assert_array_equal(traj.x, traj.params[-1])
-    assert traj.label == "demo" and traj.nfev == 0
+    # one value and one (full) gradient per iterate; counted by a wrapper in test_loop.py
+    assert traj.label == "demo" and traj.nfev == traj.njev == 41
     assert "steps=40" in repr(traj)
     assert traj.losses[-1] < traj.losses[0]
 
@@ -134,17 +135,18 @@ def test_non_finite_start_is_diverged_immediately():
 def test_callback_sees_each_step_and_can_stop(quad):
     seen = []
 
-    def cb(t, x, loss):
-        seen.append((t, x.copy(), loss))
-        if t == 4:
+    def cb(intermediate_result):          # scipy.optimize's callback signature
+        r = intermediate_result
+        seen.append((r.nit, r.x.copy(), r.fun))
+        if r.nit == 5:
             raise StopIteration
 
     traj = run(sgd(0.1), quad, np.ones(4), 100, callback=cb)
-    assert [s[0] for s in seen] == [0, 1, 2, 3, 4]
-    assert traj.steps == 5 and len(traj.lrs) == 5
+    assert [s[0] for s in seen] == [1, 2, 3, 4, 5]
+    assert traj.steps == 5 and len(traj.lrs) == 5 and traj.status == 99
     for t, x, loss in seen:
-        np.testing.assert_array_equal(x, traj.params[t + 1])
-        assert loss == traj.losses[t + 1]
+        np.testing.assert_array_equal(x, traj.params[t])
+        assert loss == traj.losses[t]
 
 
 def test_progress_bar_does_not_change_results(quad):
