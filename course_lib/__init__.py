@@ -13,6 +13,7 @@ steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
+zoo           every optimizer declared once (spec, update rule, recipe), one file each
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 corrections   the log of statements in the source material that the course corrects
 grading       exercise checks, the sandboxed runner, reports; ``check(name)``
@@ -24,7 +25,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
-    "noisy", "steepest", "bench",
+    "noisy", "steepest", "bench", "zoo",
 }
 
 
