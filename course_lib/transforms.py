@@ -38,7 +38,7 @@ import numpy as np
 
 from ._validation import check_scalar
 from .tree import tree_leaves, tree_map, tree_unflatten
-from .zoo._ops import Fresh, as_leaf, ops_for
+from .zoo._ops import Deferred, Fresh, as_leaf, ops_for
 
 __all__ = [
     "GradientTransformation",
@@ -101,10 +101,13 @@ class Rule:
     the state lists' arrays in place (and replace entries that are ``None``), must not
     modify ``grads`` unless it is a :class:`~course_lib.zoo._ops.Fresh` list, never
     modifies ``params``, and returns the updates (a Fresh list, or a state list handed
-    on unchanged).
+    on unchanged), or a :class:`~course_lib.zoo._ops.Deferred` update (``m / d`` left
+    for torch's ``addcdiv_``). A rule receives a Deferred input only if it sets
+    ``accepts_deferred = True``; otherwise it is evaluated first.
     """
 
     slots: tuple = ()
+    accepts_deferred = False
 
     def apply(self, ops, grads, state, params):  # pragma: no cover - interface
         raise NotImplementedError
@@ -148,7 +151,7 @@ def from_rule(rule):
         ops = ops_for(g)
         st = {s.name: [_copy_leaf(x, ops) for x in tree_leaves(state[s.name])]
               for s in rule.slots}
-        out = rule.apply(ops, g, st, p)
+        out = ops.evaluate(rule.apply(ops, g, st, p), p)
         held = {id(x) for v in st.values() for x in v}
         out = [ops.xp.asarray(u, copy=True) if id(u) in held or any(u is x for x in g)
                else u for u in out]
@@ -254,6 +257,8 @@ def negate():
 
 
 class _DecayedWeights(Rule):
+    accepts_deferred = True
+
     def __init__(self, weight_decay):
         self.weight_decay = weight_decay
 
@@ -265,6 +270,12 @@ class _DecayedWeights(Rule):
                 "add_decayed_weights needs the current params: call "
                 "update(grads, state, params)."
             )
+        if isinstance(grads, Deferred):
+            # decoupled decay after a preconditioner: torch multiplies p by (1 - lr wd)
+            if grads.decay:
+                grads = ops.evaluate(grads, params)
+            else:
+                return Deferred(grads.terms, grads.den, decay=self.weight_decay)
         if isinstance(grads, Fresh):
             ops.add_(grads, params, alpha=self.weight_decay)
             return grads

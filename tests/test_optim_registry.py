@@ -13,7 +13,13 @@ optimizers:
   the middle of the run leaves the trajectory unchanged, also between the oracle and ours;
 * float32 parameters and state stay float32 and within 1e-5 relative of the oracle
   over 50 steps;
-* the numpy recipe gives the torch class's trajectory;
+* the numpy recipe gives the torch class's trajectory.
+
+Tolerances: the torch class runs torch's own kernels in torch's order, so it matches
+torch.optim to the last bits or nearly; the numpy recipe cannot use fused multiply-adds
+(torch's vectorised CPU kernels do), so it differs by roundings, which an oscillating
+(chaotic) run amplifies: the grids keep to runs where that stays below 1e-10 (RMSprop
+with alpha = 0.9 on Rosenbrock, for example, does not: 2e-6 after 150 steps).
 * what torch rejects, ours rejects with the same exception type, naming the argument
   and the class (the recipe: naming the argument and the recipe);
 * the constructor's signature and defaults are torch's; a scheduler's lr and a tensor
@@ -135,8 +141,8 @@ def test_trajectory_equals_oracle_float64(case, i, problem):
 def test_grid_sets_every_hyperparameter(case):
     spec = case.spec
     for h in spec.hparams:
-        if h.implementation and h.name not in ("foreach",):
-            continue
+        if (h.implementation and h.name != "foreach") or h.name == "lr":
+            continue                       # lr: every problem has its own scale
         values = [hp[h.name] for hp in case.grid if h.name in hp]
         if h.name == "foreach":
             assert False in values, f"{case.name}: no grid entry runs foreach=False"
@@ -314,6 +320,7 @@ def test_sparse_gradients_raise_runtime_error(case):
             opt.step()
 
 
+@pytest.mark.filterwarnings("ignore:Sparse invariant checks")   # torch's Adagrad, not ours
 @pytest.mark.parametrize("case, i", [p for p in _grid_params(problems=False)
                                      if p.values[0].sparse])
 def test_sparse_gradients_follow_the_oracle(case, i):

@@ -202,8 +202,10 @@ class OptimizerSpec:
         optimizer has a learning rate
     formula, reference, summary : documentation (the formula box is plain text)
     constraints : tuple of :class:`Constraint`
-    sparse : accepts sparse gradients (SparseAdam); dense-only optimizers raise
-        torch's RuntimeError on one
+    sparse : True: sparse gradients go to the rules as they are (SGD, SparseAdam);
+        ``"dense"``: they are made dense first, which gives torch's sparse path's numbers
+        when a zero gradient leaves a row unchanged (Adagrad); False: torch's
+        RuntimeError
     notes : differences from torch worth knowing, for the class docstring
     """
 
