@@ -202,6 +202,9 @@ class SpecOptimizer(torch.optim.Optimizer):
                 return torch.full((), float(slot.init), device=p.device,
                                   dtype=_get_scalar_dtype(is_fused=group.get("fused")))
             return torch.tensor(float(slot.init), dtype=_get_scalar_dtype())
+        if slot.shape is not None:
+            return torch.full(tuple(slot.shape(tuple(p.shape))), float(slot.init),
+                              dtype=p.dtype, device=p.device)
         return torch.full_like(p, slot.init, memory_format=torch.preserve_format)
 
     def _check_param(self, p, group):

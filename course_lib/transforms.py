@@ -84,11 +84,24 @@ class Slot:
         (torch's ``momentum_buffer`` starts as a copy of the first gradient)
     scalar : one number per parameter (a 0-d array, e.g. the step counter) instead of
         an array of the parameter's shape
+    shape : optional ``shape(param_shape) -> shape`` for an array of another shape
+        (Adafactor's row and column statistics); default: the parameter's shape
     """
 
     name: str
     init: float | None = 0.0
     scalar: bool = False
+    shape: Callable | None = None
+
+    def numel(self, param_shape):
+        """Numbers this slot holds for a parameter of shape ``param_shape``."""
+        if self.scalar:
+            return 1
+        shape = tuple(param_shape) if self.shape is None else tuple(self.shape(tuple(param_shape)))
+        n = 1
+        for k in shape:
+            n *= int(k)
+        return n
 
 
 class Rule:
@@ -118,6 +131,8 @@ def _leaf_init(slot, leaf, ops):
         return None
     if slot.scalar:
         return np.array(float(slot.init))
+    if slot.shape is not None:
+        return ops.xp.full(tuple(slot.shape(tuple(leaf.shape))), slot.init, dtype=leaf.dtype)
     return ops.xp.full_like(leaf, slot.init)
 
 

@@ -229,6 +229,22 @@ def test_float32_stays_float32_and_close(case, i):
     assert rel.max() <= case.f32_rtol, f"float32: relative error {rel.max():.3g}"
 
 
+@pytest.mark.parametrize("case, i", _grid_params(problems=False))
+def test_state_memory_is_the_size_of_a_real_state_dict(case, i):
+    # zoo.state_memory reads the spec; the oracle's state_dict is what torch really keeps
+    torch.set_default_dtype(torch.float32)
+    problem = "mlp" if "mlp" in case.problems else case.problems[0]
+    kw = _kw(case, i, problem)
+    mem = zoo.state_memory(case.name, **{k: v for k, v in kw.items() if k not in IMPL})
+    for cls in (case.oracle_class(), _ours(case)):
+        params, loss_fn, opt = _start(cls, problem, kw, torch.float32)
+        _advance(opt, params, loss_fn, 1.0, 2, [])
+        real = sum(t.numel() * t.element_size() for st in opt.state_dict()["state"].values()
+                   for t in st.values() if torch.is_tensor(t))
+        assert real == mem.bytes([p.shape for p in params], itemsize=4, scalar_itemsize=4)
+        assert set(mem.names) == {k for st in opt.state.values() for k in st}
+
+
 # ------------------------------------------------------------------ 5. numpy recipe
 def _flat_grid_params():
     return [p for p in _grid_params() if p.values[2] != "mlp"]

@@ -43,8 +43,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import dataclass
 
-__all__ = ["modules", "specs", "get", "transforms"]
+__all__ = ["modules", "specs", "get", "transforms", "StateMemory", "state_memory"]
 
 _CACHE: dict = {}
 
@@ -90,3 +91,64 @@ def transforms():
         _CACHE["transforms"] = {t.__name__: t for mod in modules()
                                 for t in getattr(mod, "TRANSFORMS", ())}
     return _CACHE["transforms"]
+
+
+@dataclass(frozen=True)
+class StateMemory:
+    """What an optimizer keeps per parameter tensor: its state slots (torch's names).
+
+    ``slots`` are :class:`course_lib.transforms.Slot` objects: an array slot holds
+    numbers in the parameter's dtype (``Slot.numel(shape)`` of them), a scalar slot one
+    number in torch's scalar dtype (float32 unless the default dtype is float64).
+    """
+
+    optimizer: str
+    slots: tuple
+
+    @property
+    def names(self):
+        return tuple(s.name for s in self.slots)
+
+    def bytes(self, shapes, itemsize=4, scalar_itemsize=4):
+        """State bytes for parameters of the given shapes."""
+        return sum(s.numel(shape) * (scalar_itemsize if s.scalar else itemsize)
+                   for shape in shapes for s in self.slots)
+
+    def bytes_per_parameter(self, shapes=None, itemsize=4, scalar_itemsize=4):
+        """State bytes per parameter entry: for ``shapes`` (counters included), or, with
+        ``shapes=None``, the large-tensor limit (array slots only)."""
+        if shapes is None:
+            return sum(itemsize for s in self.slots if not s.scalar and s.shape is None)
+        n = sum(_numel(shape) for shape in shapes)
+        return self.bytes(shapes, itemsize, scalar_itemsize) / n
+
+
+def _numel(shape):
+    n = 1
+    for k in shape:
+        n *= int(k)
+    return n
+
+
+def state_memory(name, **hyper_parameters):
+    """The state an optimizer keeps, from its spec: :class:`StateMemory`.
+
+    ``hyper_parameters`` are the recipe's (``amsgrad=True``, ``momentum=0.9``, ...);
+    the others take their defaults. SGD without momentum keeps nothing; Adam keeps
+    ``exp_avg`` and ``exp_avg_sq`` (8 bytes per float32 parameter) and a ``step``
+    counter per tensor; AMSGrad adds ``max_exp_avg_sq``.
+
+    Examples
+    --------
+    >>> state_memory("adam").bytes_per_parameter()
+    8
+    >>> state_memory("sgd", momentum=0.9).bytes([(10, 10)], itemsize=8)
+    800
+    """
+    from ..transforms import chain
+    spec = get(name)
+    hp = {h.name: h.default for h in spec.hparams if not h.implementation}
+    hp.update(hyper_parameters)
+    hp = spec.validate(hp)
+    rules = chain(*spec.build(hp)).rules or ()
+    return StateMemory(spec.name, tuple(s for r in rules for s in r.slots))
