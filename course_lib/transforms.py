@@ -57,6 +57,7 @@ __all__ = [
     "ScaleByScheduleState",
     "LearningRate",
     "RecipeTransformation",
+    "with_weight_decay",
 ]
 
 
@@ -425,6 +426,27 @@ def scale_by_learning_rate(learning_rate):
                 ScaleByScheduleState(count=state.count + 1))
 
     return GradientTransformation(init, update, (LearningRate(schedule),))
+
+
+def with_weight_decay(core, hp, decoupled=False):
+    """The recipe shape most torch optimizers share, as a list of transforms::
+
+        [negate] -> [add_decayed_weights (L2)] -> core -> [add_decayed_weights
+        (decoupled)] -> scale_by_learning_rate(hp["lr"])
+
+    ``hp`` holds ``maximize``, ``weight_decay`` and ``lr``; the bracketed blocks appear
+    only when they do something (``core=None``: plain SGD).
+    """
+    wd = hp.get("weight_decay", 0.0)
+    parts = [negate()] if hp.get("maximize") else []
+    if wd and not decoupled:
+        parts.append(add_decayed_weights(wd))
+    if core is not None:
+        parts.append(core)
+    if wd and decoupled:
+        parts.append(add_decayed_weights(wd))
+    parts.append(scale_by_learning_rate(hp["lr"]))
+    return parts
 
 
 class RecipeTransformation(GradientTransformation):

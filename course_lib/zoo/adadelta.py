@@ -50,12 +50,7 @@ TRANSFORMS = (scale_by_adadelta,)
 
 def build(hp):
     """``[negate] -> [add_decayed_weights] -> scale_by_adadelta -> scale_by_learning_rate``."""
-    parts = [tx.negate()] if hp["maximize"] else []
-    if hp["weight_decay"]:
-        parts.append(tx.add_decayed_weights(hp["weight_decay"]))
-    parts.append(scale_by_adadelta(hp["rho"], hp["eps"]))
-    parts.append(tx.scale_by_learning_rate(hp["lr"]))
-    return parts
+    return tx.with_weight_decay(scale_by_adadelta(hp["rho"], hp["eps"]), hp)
 
 
 SPEC = OptimizerSpec(

@@ -43,12 +43,8 @@ TRANSFORMS = (scale_by_adagrad,)
 
 def build(hp):
     """``[negate] -> [add_decayed_weights] -> scale_by_adagrad -> scale_by_learning_rate``."""
-    parts = [tx.negate()] if hp["maximize"] else []
-    if hp["weight_decay"]:
-        parts.append(tx.add_decayed_weights(hp["weight_decay"]))
-    parts.append(scale_by_adagrad(hp["lr_decay"], hp["initial_accumulator_value"], hp["eps"]))
-    parts.append(tx.scale_by_learning_rate(hp["lr"]))
-    return parts
+    return tx.with_weight_decay(
+        scale_by_adagrad(hp["lr_decay"], hp["initial_accumulator_value"], hp["eps"]), hp)
 
 
 SPEC = OptimizerSpec(

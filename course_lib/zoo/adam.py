@@ -56,30 +56,34 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, amsgrad=False):
     Kingma & Ba (2015), Algorithm 1; Reddi, Kale & Kumar (2018) for AMSGrad;
     torch.optim.Adam.
     """
-    owner = "scale_by_adam"
-    b1 = check_scalar(b1, "b1", owner, low=0.0, high=1.0, closed="left")
-    b2 = check_scalar(b2, "b2", owner, low=0.0, high=1.0, closed="left")
-    eps = check_scalar(eps, "eps", owner, low=0.0, closed="left")
-    return from_rule(_Adam(b1, b2, eps, bool(amsgrad)))
+    return from_rule(_Adam(*check_betas_eps("scale_by_adam", b1, b2, eps), bool(amsgrad)))
+
+
+def check_betas_eps(owner, b1, b2, eps):
+    """``(b1, b2, eps)`` checked: b1, b2 in [0, 1), eps >= 0 (torch's ranges)."""
+    return (check_scalar(b1, "b1", owner, low=0.0, high=1.0, closed="left"),
+            check_scalar(b2, "b2", owner, low=0.0, high=1.0, closed="left"),
+            check_scalar(eps, "eps", owner, low=0.0, closed="left"))
+
+
+def adam_family_tail():
+    """The arguments after ``weight_decay`` that NAdam and RAdam share with torch:
+    ``decoupled_weight_decay, *, foreach, maximize, capturable, differentiable``."""
+    return (flag("decoupled_weight_decay",
+                 doc="weight decay after the preconditioner (AdamW-style)"),
+            ) + implementation_flags("foreach", keyword_only=("foreach",)) + (
+        flag("maximize", keyword_only=True),) + implementation_flags(
+        "capturable", "differentiable", keyword_only=("capturable", "differentiable"))
 
 
 TRANSFORMS = (scale_by_adam,)
 
 
-def build_adam(hp, decoupled, core=None):
+def build_adam(hp, decoupled):
     """``[negate] -> [add_decayed_weights (L2)] -> scale_by_adam -> [add_decayed_weights
-    (decoupled)] -> scale_by_learning_rate``; ``core`` replaces ``scale_by_adam``
-    (NAdam and RAdam share this recipe)."""
-    wd = hp["weight_decay"]
-    parts = [tx.negate()] if hp["maximize"] else []
-    if wd and not decoupled:
-        parts.append(tx.add_decayed_weights(wd))
-    parts.append(core if core is not None else
-                 scale_by_adam(*hp["betas"], hp["eps"], hp["amsgrad"]))
-    if wd and decoupled:
-        parts.append(tx.add_decayed_weights(wd))
-    parts.append(tx.scale_by_learning_rate(hp["lr"]))
-    return parts
+    (decoupled)] -> scale_by_learning_rate``."""
+    return tx.with_weight_decay(scale_by_adam(*hp["betas"], hp["eps"], hp["amsgrad"]), hp,
+                                decoupled)
 
 
 ADAM_FORMULA = """

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from .. import transforms as tx
-from .._validation import check_scalar
 from ..transforms import Rule, Slot, from_rule
 from ._ops import Deferred, bias_correction
 from ._spec import OptimizerSpec, betas, flag, implementation_flags, lr, real
+from .adam import check_betas_eps
 
 
 class _Adamax(Rule):
@@ -35,10 +35,7 @@ def scale_by_adamax(b1=0.9, b2=0.999, eps=1e-8):
     ----------
     Kingma & Ba (2015), section 7.1, Algorithm 2; torch.optim.Adamax.
     """
-    owner = "scale_by_adamax"
-    return from_rule(_Adamax(check_scalar(b1, "b1", owner, low=0.0, high=1.0, closed="left"),
-                             check_scalar(b2, "b2", owner, low=0.0, high=1.0, closed="left"),
-                             check_scalar(eps, "eps", owner, low=0.0, closed="left")))
+    return from_rule(_Adamax(*check_betas_eps("scale_by_adamax", b1, b2, eps)))
 
 
 TRANSFORMS = (scale_by_adamax,)
@@ -46,12 +43,7 @@ TRANSFORMS = (scale_by_adamax,)
 
 def build(hp):
     """``[negate] -> [add_decayed_weights] -> scale_by_adamax -> scale_by_learning_rate``."""
-    parts = [tx.negate()] if hp["maximize"] else []
-    if hp["weight_decay"]:
-        parts.append(tx.add_decayed_weights(hp["weight_decay"]))
-    parts.append(scale_by_adamax(*hp["betas"], hp["eps"]))
-    parts.append(tx.scale_by_learning_rate(hp["lr"]))
-    return parts
+    return tx.with_weight_decay(scale_by_adamax(*hp["betas"], hp["eps"]), hp)
 
 
 SPEC = OptimizerSpec(

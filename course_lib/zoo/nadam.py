@@ -2,11 +2,12 @@
 (momentum schedule ``mu_t = b1 (1 - 0.5 * 0.96^(t * momentum_decay))``)."""
 from __future__ import annotations
 
+from .. import transforms as tx
 from .._validation import check_scalar
 from ..transforms import Rule, Slot, from_rule
 from ._ops import Deferred, bias_correction
-from ._spec import OptimizerSpec, betas, flag, implementation_flags, lr, real
-from .adam import build_adam
+from ._spec import OptimizerSpec, betas, lr, real
+from .adam import adam_family_tail, check_betas_eps
 
 
 class _NAdam(Rule):
@@ -50,9 +51,7 @@ def scale_by_nadam(b1=0.9, b2=0.999, eps=1e-8, momentum_decay=4e-3):
     torch.optim.NAdam.
     """
     owner = "scale_by_nadam"
-    return from_rule(_NAdam(check_scalar(b1, "b1", owner, low=0.0, high=1.0, closed="left"),
-                            check_scalar(b2, "b2", owner, low=0.0, high=1.0, closed="left"),
-                            check_scalar(eps, "eps", owner, low=0.0, closed="left"),
+    return from_rule(_NAdam(*check_betas_eps(owner, b1, b2, eps),
                             check_scalar(momentum_decay, "momentum_decay", owner, low=0.0,
                                          closed="left")))
 
@@ -62,8 +61,9 @@ TRANSFORMS = (scale_by_nadam,)
 
 def build(hp):
     """As Adam's recipe with ``scale_by_nadam`` in place of ``scale_by_adam``."""
-    return build_adam(hp, hp["decoupled_weight_decay"],
-                      core=scale_by_nadam(*hp["betas"], hp["eps"], hp["momentum_decay"]))
+    return tx.with_weight_decay(
+        scale_by_nadam(*hp["betas"], hp["eps"], hp["momentum_decay"]), hp,
+        hp["decoupled_weight_decay"])
 
 
 SPEC = OptimizerSpec(
@@ -78,11 +78,7 @@ SPEC = OptimizerSpec(
         real("eps", 1e-8, doc="added to the denominator"),
         real("weight_decay", 0, doc="L2 penalty, or decoupled with decoupled_weight_decay"),
         real("momentum_decay", 4e-3, doc="psi in mu_t = b1 (1 - 0.5 * 0.96^(t psi))"),
-        flag("decoupled_weight_decay", doc="weight decay after the preconditioner (AdamW-style)"),
-    ) + implementation_flags("foreach", keyword_only=("foreach",))
-      + (flag("maximize", keyword_only=True),)
-      + implementation_flags("capturable", "differentiable",
-                             keyword_only=("capturable", "differentiable")),
+    ) + adam_family_tail(),
     build=build,
     formula="""
 g <- -g                              if maximize

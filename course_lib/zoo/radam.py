@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-from .._validation import check_scalar
+from .. import transforms as tx
 from ..transforms import Rule, Slot, from_rule
-from ._spec import OptimizerSpec, betas, flag, implementation_flags, lr, real
-from .adam import build_adam
+from ._spec import OptimizerSpec, betas, lr, real
+from .adam import adam_family_tail, check_betas_eps
 
 
 class _RAdam(Rule):
@@ -56,10 +56,7 @@ def scale_by_radam(b1=0.9, b2=0.999, eps=1e-8):
     Liu et al., On the Variance of the Adaptive Learning Rate and Beyond (ICLR 2020),
     Algorithm 2; torch.optim.RAdam.
     """
-    owner = "scale_by_radam"
-    return from_rule(_RAdam(check_scalar(b1, "b1", owner, low=0.0, high=1.0, closed="left"),
-                            check_scalar(b2, "b2", owner, low=0.0, high=1.0, closed="left"),
-                            check_scalar(eps, "eps", owner, low=0.0, closed="left")))
+    return from_rule(_RAdam(*check_betas_eps("scale_by_radam", b1, b2, eps)))
 
 
 TRANSFORMS = (scale_by_radam,)
@@ -67,8 +64,8 @@ TRANSFORMS = (scale_by_radam,)
 
 def build(hp):
     """As Adam's recipe with ``scale_by_radam`` in place of ``scale_by_adam``."""
-    return build_adam(hp, hp["decoupled_weight_decay"],
-                      core=scale_by_radam(*hp["betas"], hp["eps"]))
+    return tx.with_weight_decay(scale_by_radam(*hp["betas"], hp["eps"]), hp,
+                                hp["decoupled_weight_decay"])
 
 
 SPEC = OptimizerSpec(
@@ -81,11 +78,7 @@ SPEC = OptimizerSpec(
         betas(),
         real("eps", 1e-8, doc="added to sqrt(v)"),
         real("weight_decay", 0, doc="L2 penalty, or decoupled with decoupled_weight_decay"),
-        flag("decoupled_weight_decay", doc="weight decay after the preconditioner (AdamW-style)"),
-    ) + implementation_flags("foreach", keyword_only=("foreach",))
-      + (flag("maximize", keyword_only=True),)
-      + implementation_flags("capturable", "differentiable",
-                             keyword_only=("capturable", "differentiable")),
+    ) + adam_family_tail(),
     build=build,
     formula="""
 g <- -g                              if maximize

@@ -63,12 +63,8 @@ TRANSFORMS = (scale_by_rms,)
 
 def build(hp):
     """``[negate] -> [add_decayed_weights] -> scale_by_rms -> scale_by_learning_rate``."""
-    parts = [tx.negate()] if hp["maximize"] else []
-    if hp["weight_decay"]:
-        parts.append(tx.add_decayed_weights(hp["weight_decay"]))
-    parts.append(scale_by_rms(hp["alpha"], hp["eps"], hp["momentum"], hp["centered"]))
-    parts.append(tx.scale_by_learning_rate(hp["lr"]))
-    return parts
+    return tx.with_weight_decay(
+        scale_by_rms(hp["alpha"], hp["eps"], hp["momentum"], hp["centered"]), hp)
 
 
 SPEC = OptimizerSpec(

@@ -11,15 +11,9 @@ from ._spec import FUSED_CONSTRAINTS, Constraint, OptimizerSpec, flag, implement
 
 def build(hp):
     """The recipe: ``[negate] -> [add_decayed_weights] -> [trace] -> scale_by_learning_rate``."""
-    parts = []
-    if hp["maximize"]:
-        parts.append(tx.negate())
-    if hp["weight_decay"]:
-        parts.append(tx.add_decayed_weights(hp["weight_decay"]))
-    if hp["momentum"]:
-        parts.append(tx.trace(hp["momentum"], hp["dampening"], hp["nesterov"]))
-    parts.append(tx.scale_by_learning_rate(hp["lr"]))
-    return parts
+    core = (tx.trace(hp["momentum"], hp["dampening"], hp["nesterov"]) if hp["momentum"]
+            else None)
+    return tx.with_weight_decay(core, hp)
 
 
 SPEC = OptimizerSpec(
