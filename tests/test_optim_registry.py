@@ -391,6 +391,18 @@ def test_signature_defaults_and_docstring_come_from_the_spec(case):
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_docstring_examples_run(case):
+    import doctest
+    spec = case.spec
+    for obj in (_ours(case), spec.recipe()):
+        finder = doctest.DocTestFinder(recurse=False)
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        for test in finder.find(obj, spec.name, globs={}):
+            runner.run(test)
+        assert runner.failures == 0 and runner.tries > 0, f"{obj.__name__}'s Examples"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_scheduler_and_tensor_lr_act_as_in_torch(case):
     problem = case.problems[0]
     kw = _kw(case, 0, problem)

@@ -38,6 +38,20 @@ How to add an optimizer (e.g. ``lion``)
    ``tests/optim_cases/__init__.py``): the hyper-parameter grid that makes every flag
    matter, the error inputs, and the oracle (``torch.optim.X``, or another package).
    ``tests/test_optim_registry.py`` runs every property on it; nothing else to edit.
+
+Getting torch's bits
+--------------------
+Torch's CPU kernels fuse multiply-adds (``lerp_``, ``addcmul_``, ``add_(.., alpha=)``),
+so a rule matches ``torch.optim`` to the last bit only if it calls the same ``ops`` in
+torch's order (``ops.lerp_`` where torch has ``lerp_``, ``ops.mul_`` then
+``ops.addcmul_`` where torch has ``mul_(b).addcmul_(...)``, ``** 0.5`` where torch has
+it). Where torch ends with ``p.addcdiv_(num, den, value=-lr * c / d)``, return
+``Deferred([(num, c, d)], den)`` (:mod:`course_lib.zoo._ops`): the torch class then
+finishes with that very kernel, and a decoupled ``add_decayed_weights`` after it
+becomes torch's ``p.mul_(1 - lr * wd)``. Runs that oscillate (chaotic) amplify any
+rounding difference: the registry's 1e-10 needs the bits, or a grid in a contracting
+regime. State slots of other shapes (Adafactor's row/column statistics) take
+``Slot(..., shape=lambda s: s[:-1])``; :func:`state_memory` counts them.
 """
 from __future__ import annotations
 

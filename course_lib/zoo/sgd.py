@@ -24,7 +24,7 @@ SPEC = OptimizerSpec(
     hparams=(
         lr(1e-3, "step size; in the recipe also a schedule t -> lr_t (t = updates done)"),
         real("momentum", 0, doc="momentum factor (torch's form: b <- momentum b + (1 - dampening) g)"),
-        real("dampening", 0, low=None, doc="dampening of the gradient in the buffer"),
+        real("dampening", 0, low=None, closed="neither", doc="dampening of the gradient in the buffer"),
         real("weight_decay", 0, doc="L2 penalty: g <- g + weight_decay x", tensor_ok=True),
         flag("nesterov", doc="Nesterov momentum (needs momentum > 0, dampening = 0)"),
         flag("maximize", keyword_only=True, doc="ascend instead of descend"),
