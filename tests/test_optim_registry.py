@@ -255,8 +255,7 @@ def _flat_grid_params():
 def test_numpy_recipe_gives_the_torch_class_trajectory(case, i, problem):
     spec = case.spec
     kw = _kw(case, i, problem)
-    # the class equals the oracle (test 1), so the cached oracle run stands for it
-    ours = _oracle(CASES.index(case), i, problem, case.steps)
+    ours, _ = _trajectory(_ours(case), problem, kw, case.steps)
     prob, x = numpy_problem(problem)
     opt = spec.recipe()(**{k: v for k, v in kw.items() if k not in IMPL})
     sign = -1.0 if kw.get("maximize") else 1.0
