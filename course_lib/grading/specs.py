@@ -104,15 +104,19 @@ class FunctionSpec:
     kwargs : dict  constructor arguments (arrays allowed)
     constructor : str or None  e.g. ``"from_condition_number"``
     name : str  the name under which calls are counted (default: ``attr``)
+    by_grader : bool  evaluated by the grader over the protocol, not in the worker:
+        the worker never learns the coefficients, and the grader counts the calls
     """
 
-    def __init__(self, problem, attr="value", kwargs=None, constructor=None, name=None):
+    def __init__(self, problem, attr="value", kwargs=None, constructor=None, name=None,
+                 by_grader=False):
         if attr not in ATTRIBUTES:
             raise ValueError(f"unknown attribute {attr!r}")
         self.problem, self.attr = problem, attr
         self.kwargs = dict(kwargs or {})
         self.constructor = constructor
         self.name = name or attr
+        self.by_grader = bool(by_grader)
         self._built = None
 
     def build(self):
@@ -134,6 +138,8 @@ class FunctionSpec:
         return f"{self.problem}{ctor}({args})"
 
     def to_wire(self):
+        if self.by_grader:
+            return {"__cb__": encode({"name": self.name})}
         return {"__fn__": encode({"problem": self.problem, "attr": self.attr,
                                   "kwargs": self.kwargs, "constructor": self.constructor,
                                   "name": self.name})}
