@@ -230,7 +230,7 @@ def test_cli_grade_writes_a_gradescope_report(tmp_path):
     assert data["score"] == data["max_score"] == 9
     assert {"score", "max_score", "tests", "output", "execution_time"} <= set(data)
     for t in data["tests"]:
-        assert set(t) == {"name", "score", "max_score", "status", "output"}
+        assert set(t) == {"name", "score", "max_score", "status", "output", "visibility"}
         assert t["status"] == "passed" and re.match(r"ex01_minibatch: \w+$", t["name"])
     assert len({t["name"] for t in data["tests"]}) == len(data["tests"]) == 7
 

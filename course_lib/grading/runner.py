@@ -497,6 +497,7 @@ class LearnerModule:
                 f"the process importing {name} {_describe_exit(code, self.limits)} "
                 "(does the file call os._exit, or crash at import?)")
             raise self.load_error from None
+        answer = self._relabel(answer)
         self._note_output(answer.get("output", ""))
         if not answer.get("ok"):
             err = answer.get("error", {})
@@ -538,7 +539,28 @@ class LearnerModule:
             fault = LearnerCrashed(f"the process running {func}(...) {how}", func)
             self.poisoned[func] = fault
             raise fault from None
+        answer = self._relabel(answer)
         self._note_output(answer.get("output", ""))
+        return answer
+
+    def _relabel(self, answer):
+        """The answer's text fields as bounded strings (the worker's answer is the
+        learner's to forge), naming the learner's file where it is, not where the
+        worker saw it."""
+        inner, outer = self._proc.inner_dir, str(Path(self.path).parent)
+
+        def fix(v, n=OUTPUT_KEEP):
+            return str(v)[:n].replace(inner + "/", outer + "/")
+        answer["output"] = fix(answer.get("output", ""))
+        err = answer.get("error")
+        if "error" in answer:
+            err = err if isinstance(err, dict) else {}
+            mro = err.get("mro")
+            answer["error"] = {
+                "type": fix(err.get("type", "?"), 200),
+                "mro": [fix(m, 200) for m in mro[:50]] if isinstance(mro, list) else [],
+                "message": fix(err.get("message", ""), 2000),
+                "traceback": fix(err.get("traceback", ""), 3000)}
         return answer
 
     def _raise_error(self, func, err):

@@ -348,6 +348,18 @@ def warning_text(p=None):
             "user can. Use --require-sandbox to refuse instead.")
 
 
+def describe():
+    """One line for a report: what contained the learner's code."""
+    p = probe()
+    if not p.ok:
+        return warning_text(p)
+    who = ("an unprivileged user id per slot" if p.root else "the grader's user id "
+           "in a user namespace")
+    return (f"sandbox: bubblewrap {'.'.join(map(str, p.version))} (no network, read-only "
+            f"system, private /tmp, pid namespace killed after each exercise), {who}, "
+            "rlimits on CPU, memory, processes, files and file size")
+
+
 def check(require=False):
     """Probe once; warn on stderr once per process, or raise if ``require``."""
     p = probe()
