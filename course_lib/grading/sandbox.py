@@ -140,6 +140,11 @@ def _version(bwrap):
 
 
 @functools.lru_cache(maxsize=None)
+def _masked_site_files_cached():
+    return tuple(_masked_site_files())
+
+
+@functools.lru_cache(maxsize=None)
 def worker_library():
     """The worker's private, read-only copy of course_lib (built once per process).
 
@@ -153,6 +158,7 @@ def worker_library():
         target = root / "course_lib" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src / rel, target)
+    (root / "empty").write_text("")
     for pkg in ("course_lib", "course_lib/grading"):
         (root / pkg / "__init__.py").write_text(
             '"""The grading worker\'s view of course_lib (objectives and protocol only)."""\n')
@@ -163,7 +169,7 @@ def worker_library():
 
 def _masked_site_files():
     """Files of the environment that name the course's checkout (editable-install
-    hooks, ``direct_url.json``): hidden from the worker (bound to /dev/null)."""
+    hooks, ``direct_url.json``): hidden from the worker (an empty file in their place)."""
     checkout = str(Path(__file__).resolve().parents[2])
     masked = []
     for sp in _site_packages():
@@ -180,7 +186,8 @@ def _masked_site_files():
                 candidates.append(os.path.join(e.path, "direct_url.json"))
             for c in candidates:
                 try:
-                    if checkout in Path(c).read_text(errors="replace"):
+                    if os.path.basename(c).startswith("__editable__") or \
+                            checkout in Path(c).read_text(errors="replace"):
                         masked.append(c)
                 except OSError:
                     pass
@@ -265,8 +272,9 @@ def bwrap_args(bwrap, version, submission_dir, root):
     if _venv():
         args += _dirs_for(INNER_VENV, made) + ["--ro-bind", os.path.realpath(sys.prefix),
                                                INNER_VENV]
-    for f in _masked_site_files():
-        args += ["--ro-bind", "/dev/null", _inside_view(f)]
+    empty = os.path.join(worker_library(), "empty")
+    for f in _masked_site_files_cached():
+        args += ["--ro-bind", empty, _inside_view(f)]
     args += _dirs_for(INNER_LIB + "/x", made) + ["--ro-bind", worker_library(), INNER_LIB]
     args += _dirs_for(INNER_SUBMISSION + "/x", made) + [
         "--ro-bind", str(submission_dir), INNER_SUBMISSION]
