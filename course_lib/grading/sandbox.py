@@ -373,7 +373,9 @@ def check(require=False):
     p = probe()
     if not p.ok:
         if require:
-            raise SandboxUnavailable("--require-sandbox: " + warning_text(p))
+            raise SandboxUnavailable(
+                "--require-sandbox: refusing to run learner code: bubblewrap cannot run "
+                f"here ({p.reason}). Nothing was graded.")
         if not _warned.is_set():
             _warned.set()
             print(warning_text(p), file=sys.stderr, flush=True)
