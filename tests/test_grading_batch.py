@@ -405,3 +405,32 @@ def test_results_are_written_as_each_student_is_graded(tmp_path, monkeypatch):
         batch_mod.grade_batch(subs, out, only="ex01_minibatch", jobs=1, progress=False)
     assert seen == [["a1", "a2"], False]
     assert (out / "a1" / "results.json").exists() and (out / "a2" / "results.json").exists()
+
+
+# --- the student release ------------------------------------------------------------
+
+def test_the_student_release_has_no_solutions_and_grades(tmp_path):
+    import subprocess
+    import sys
+    release = tmp_path / "release"
+    assert cli(["student-release", str(release)]) == 0
+    files = {p.relative_to(release).parts[0] for p in release.rglob("*")}
+    assert {"solutions", "tests", "tests_browser", ".ci"} & files == set()
+    assert {"course_lib", "stubs", "notebooks", "Makefile", "README.md"} <= files
+    solution_bytes = {(SOLUTIONS / f"{n}.py").read_bytes() for n in EXERCISES}
+    assert not any(p.read_bytes() in solution_bytes for p in release.rglob("*.py"))
+    assert cli(["student-release", str(release)]) == 2     # never overwrites
+    # grading from the release (its own course_lib) gives the registry's full marks
+    answers = tmp_path / "answers"
+    shutil.copytree(SOLUTIONS, answers)
+    env = {**os.environ, "PYTHONPATH": str(release)}
+    where = subprocess.run([sys.executable, "-c", "import course_lib; print(course_lib.__file__)"],
+                           cwd=release, env=env, capture_output=True, text=True, timeout=60)
+    assert where.stdout.strip() == str(release / "course_lib" / "__init__.py")
+    out = subprocess.run([sys.executable, "-m", "course_lib.grading", "grade", "--dir",
+                          str(answers), "--report", str(tmp_path / "r.json"),
+                          "--require-sandbox"], cwd=release, env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["score"] == data["max_score"] == sum(e.max_score for e in all_exercises())

@@ -1,6 +1,6 @@
 """Command line: ``python -m course_lib.grading COMMAND``.
 
-Commands: exercises, reset, grade, grade-batch, stubs, list."""
+Commands: exercises, reset, grade, grade-batch, stubs, student-release, list."""
 from __future__ import annotations
 
 import argparse
@@ -185,6 +185,19 @@ def _cmd_stubs(args):
     return 0
 
 
+def _cmd_student_release(args):
+    from .workspace import build_student_release
+    try:
+        files = build_student_release(args.out)
+    except (FileExistsError, RuntimeError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"wrote a student copy of the course to {args.out} ({len(files)} files; no "
+          "solutions/, no tests/). Grade from it with: cd "
+          f"{args.out} && python -m course_lib.grading grade")
+    return 0
+
+
 def _cmd_list(args):
     from .registry import all_exercises
     for ex in all_exercises():
@@ -247,6 +260,11 @@ def main(argv=None):
     p = sub.add_parser("stubs", help="regenerate stubs/ from solutions/")
     p.add_argument("--check", action="store_true", help="only report stale stubs")
     p.set_defaults(func=_cmd_stubs)
+
+    p = sub.add_parser("student-release", help="copy the course without solutions/ "
+                                               "and tests/ (for learners)")
+    p.add_argument("out", type=Path, help="output folder (must not exist)")
+    p.set_defaults(func=_cmd_student_release)
 
     p = sub.add_parser("list", help="list the exercises and their checks")
     p.set_defaults(func=_cmd_list)
