@@ -104,6 +104,15 @@ def preimport():
             pass
 
 
+_PREIMPORTED = threading.Event()
+
+
+def _preimport_once():
+    if not _PREIMPORTED.is_set():
+        preimport()
+        _PREIMPORTED.set()
+
+
 # --- what can go wrong, as seen by a check -------------------------------------------
 
 class LearnerFault(Exception):
@@ -394,6 +403,7 @@ class LearnerModule:
     """
 
     def __init__(self, path, limits=None, preload=()):
+        _preimport_once()
         self.path = str(Path(path).resolve())
         self.limits = limits or Limits()
         self.preload = tuple(preload)
