@@ -1,9 +1,11 @@
 """Grade a whole class: one folder per student, one row per student.
 
 ``python -m course_lib.grading grade-batch SUBMISSIONS --out OUT [--only NAME]...
-[--timeout S] [--jobs N]`` (or :func:`grade_batch`) reads::
+[--timeout S] [--jobs N] [--require-sandbox] [--[no-]progress]`` (or :func:`grade_batch`)
+reads::
 
     SUBMISSIONS/<student>/exNN_slug.py      (folder name = student id)
+    SUBMISSIONS/<student>.zip               (the same files, at the top or in one folder)
 
 and writes::
 
@@ -12,6 +14,12 @@ and writes::
     OUT/grades.csv              student, folder, one column per exercise (points), total,
                                 max_total, failed_checks, error
     OUT/summary.json            per-check pass rates across the class, hardest first
+
+Each student's files, and ``grades.csv``/``summary.json`` (with ``"complete": false``
+until the last student), are written as soon as that student is graded, by the
+thread that graded it: a batch that is stopped keeps every row it had. Students are
+graded ``jobs`` at a time (threads; each exercise in its own sandboxed worker, see
+:mod:`.sandbox`); a tqdm progress bar goes to stderr.
 
 Every exercise of every student is graded by :func:`~.grader.grade_file` (its own
 worker process, as for one learner). Nothing a submission contains stops the batch:
@@ -33,6 +41,11 @@ Safety of the paths (the learner's *code* is contained by the worker, not here):
   are read. Hidden entries (``.git``...), ``__MACOSX`` and plain files at the top level
   are skipped and listed in ``summary.json``; so is ``OUT`` if it lies inside
   ``SUBMISSIONS``.
+* A ``.zip`` is read into memory and checked whole by :func:`zip_members` before
+  anything is taken from it: an entry that escapes its folder, a symlink, a device,
+  fifo or socket, too many entries or too many bytes unpacked refuse the archive
+  (every exercise 0, the reason in the report); nothing is ever unpacked to disk
+  except the exercise files, copied to the private staging folder.
 * Text that reaches the CSV is neutralised against spreadsheet formula injection
   (a cell starting with ``= + - @`` gets a leading ``'``); names that are not valid
   UTF-8 are shown with U+FFFD.
@@ -494,15 +507,6 @@ def summarize(students, exercises, skipped=(), seconds=0.0):
 
 # --- the batch -------------------------------------------------------------------
 
-def _empty_batch(exercises, skipped, out_dir, start):
-    summary = summarize([], exercises, skipped, time.monotonic() - start)
-    summary["complete"] = True
-    _write_text(out_dir / "grades.csv", _csv_text([], exercises), out_dir)
-    _write_text(out_dir / "summary.json",
-                json.dumps(summary, indent=2, allow_nan=False) + "\n", out_dir)
-    return summary
-
-
 def _list_students(root, out_dir):
     """``(names, skipped)``: candidate student folders (symlinks included: they are
     refused later, with a row) and the entries that are not students."""
@@ -585,16 +589,22 @@ def grade_batch(submissions_dir, out_dir, *, only=None, timeout=None, limits=Non
             _write_student(res, out_dir)
         except Exception as exc:
             res.error = (res.error or "") + f"\nwriting the results failed: {exc}"
+        try:
+            record(name, res)
+        except Exception as exc:
+            res.error = (res.error or "") + f"\nwriting grades.csv failed: {exc}"
         return res
 
     results = {}
     lock = threading.Lock()
 
     def record(name, res):
-        """Keep ``res`` and rewrite grades.csv and summary.json at once: whatever
-        happens later, the students graded so far keep their rows."""
+        """Keep ``res`` and rewrite grades.csv and summary.json at once (from the
+        thread that graded it): whatever happens later, the students graded so far
+        keep their rows."""
         with lock:
-            results[name] = res
+            if name is not None:
+                results[name] = res
             done = [results[n] for n in names if n in results]
             summary = summarize(done, exercises, skipped, time.monotonic() - start)
             summary["complete"] = len(done) == len(names)
@@ -613,19 +623,17 @@ def grade_batch(submissions_dir, out_dir, *, only=None, timeout=None, limits=Non
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(names), unit="student", desc="grading", file=sys.stderr)
-    summary = None
     try:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(one, name): name for name in names}
+            futures = [pool.submit(one, name) for name in names]
             for fut in as_completed(futures):
-                summary = record(futures[fut], fut.result())
+                fut.result()
                 if bar is not None:
                     bar.update(1)
     finally:
         if bar is not None:
             bar.close()
-    if summary is None:             # no student at all: still a CSV and a summary
-        summary = _empty_batch(exercises, skipped, out_dir, start)
+    summary = record(None, None)    # the final files (also for an empty class)
     students = [results[name] for name in names]
     seconds = time.monotonic() - start
     return BatchResult(students, exercises, out_dir, skipped, summary, seconds)
