@@ -78,7 +78,7 @@ def _grade_zip(path, only, limits):
     import shutil
     import tempfile
 
-    from .batch import _stage, _zero_result, student_label
+    from .batch import _relabel, _stage, _zero_result, student_label
     from .grader import grade
     from .registry import all_exercises, get_exercise
     from .results import GradeReport
@@ -94,12 +94,8 @@ def _grade_zip(path, only, limits):
         report = grade(stage, only=[ex.name for ex in exercises], limits=limits)
         label = student_label(path.name)
         for e in report.exercises:
-            for attr in ("path", "load_error", "output"):
-                v = getattr(e, attr)
-                if isinstance(v, str):
-                    setattr(e, attr, v.replace(stage, label))
-            for c in e.checks:
-                c.message = c.message.replace(stage, label)
+            _relabel(e, stage, label)
+            e.path = e.path.replace(stage, label)
         report.directory = str(path)
         return report
     finally:
