@@ -8,8 +8,18 @@ print megabytes -- comes back as one of the :class:`LearnerFault` exceptions; a
 dead or killed worker is replaced by a fresh one on the next call.
 
 :func:`worker_command` is the single place that decides how a worker process is
-started (interpreter, flags, environment, working directory, limits); a sandbox
-(e.g. bubblewrap) wraps that command there and nowhere else.
+started (interpreter, flags, environment, working directory, limits); it hands the
+command to :func:`.sandbox.worker_launch`, which wraps it in bubblewrap. Each
+:class:`LearnerModule` holds a parallel slot (its own user id when the grader is
+root) and a private folder with a copy of the learner's file, the only folder of the
+grader's that the worker sees. Killing a worker kills its whole sandbox (and, as
+root, every process of the slot's user), so nothing it started survives.
+
+Nothing the worker sends is trusted: an answer line longer than
+:data:`MAX_ANSWER_BYTES` or with more than :data:`MAX_CONTAINERS` lists/objects
+kills the worker before it is decoded; text fields are coerced to bounded strings;
+call counts of functions marked ``by_grader`` are counted here, where those
+functions are evaluated (:func:`_callback`).
 """
 from __future__ import annotations
 
@@ -428,9 +438,13 @@ class LearnerModule:
             self._note_output(self._proc.stderr_text())
             self._proc.close()
             self._proc = None
+        self._release_slot()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+    def _release_slot(self):
+        """A slot (a user id) is held only while a worker of ours may be alive."""
         if self._slot is not None:
             from .sandbox import SLOTS
             SLOTS.release(self._slot)
@@ -453,6 +467,7 @@ class LearnerModule:
             self._proc.kill()
             self._note_output(self._proc.stderr_text())
             self._proc = None
+        self._release_slot()
 
     def _start(self):
         from .sandbox import SLOTS
@@ -471,10 +486,12 @@ class LearnerModule:
             answer = proc.request({"op": "ping"}, self.limits.startup_timeout)
         except (_Timeout, _Died, ProtocolError):
             proc.kill()
+            self._release_slot()
             raise GraderError("the grading worker did not start:\n"
                               + proc.stderr_text()[-2000:]) from None
         if not answer.get("ok"):
             proc.kill()
+            self._release_slot()
             raise GraderError(f"the grading worker failed: {answer}")
         self._proc = proc
 
