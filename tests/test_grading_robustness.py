@@ -9,6 +9,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from course_lib.grading import grade, grade_file
@@ -270,7 +271,7 @@ def test_the_sandbox_shows_only_the_learners_file_and_a_private_tmp(tmp_path):
     assert "COURSE_SPY_SECRET" not in first["env"]
     assert set(first["env"]) - {"PWD"} == set(sandbox.minimal_env("/tmp"))  # bwrap sets PWD
     assert not any(str(REPO_ROOT) in p for p in first["sys_path"])
-    assert first["course_lib"] == ["__init__.py", "_validation.py", "grading", "problems.py"]
+    assert first["course_lib"] == ["__init__.py", "grading"]
     assert first["paths"] is None                         # no course_lib.paths at all
     assert first["loopback"] == "ConnectionRefusedError"  # the grader's port: not there
     assert first["own_file_writable"] is False
@@ -327,3 +328,33 @@ def test_without_a_sandbox_the_grader_says_so_or_refuses(tmp_path):
     assert out.returncode == 0, out.stderr
     assert json.loads(report.read_text())["extra_data"]["sandbox"].startswith(
         "sandbox: bubblewrap")
+
+
+def test_functions_are_evaluated_and_counted_by_the_grader(tmp_path):
+    """A FunctionSpec reaches the worker as a name only (no coefficients); each call
+    is a round trip that the grader counts, whatever the learner's code does to the
+    counts in its own process."""
+    from course_lib.grading.specs import FunctionSpec
+    spec = FunctionSpec("Quadratic", "grad", {"kappa": 7.0, "dim": 2},
+                        "from_condition_number", name="g")
+    assert spec.to_wire() == {"__cb__": {"__dict__": {"name": "g"}}}
+    _write(tmp_path, "calls", """
+        import gc
+
+        def three(g, x):
+            out = [g(x) for _ in range(3)]
+            for obj in gc.get_objects():        # try to reset any counter
+                if isinstance(obj, dict) and "g" in obj:
+                    obj["g"] = 0
+            return out[-1]
+
+        def bad(g):
+            return g("not a point")
+        """)
+    with LearnerModule(tmp_path / "calls.py") as m:
+        res = m.run("three", spec, [1.0, -2.0])
+        assert res.counts == {"g": 3}
+        expected = spec.function(np.array([1.0, -2.0]))
+        assert np.array_equal(res.value, expected)          # the same bits
+        with pytest.raises(LearnerRaised, match="ValueError"):
+            m.call("bad", spec)

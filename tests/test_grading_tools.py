@@ -59,7 +59,7 @@ def test_protocol_sends_objects_as_opaque_and_rejects_bad_messages():
 
 def test_function_specs_are_rebuilt_and_counted():
     counts = {}
-    spec = FunctionSpec("Rosenbrock", "grad", name="g")
+    spec = FunctionSpec("Rosenbrock", "grad", name="g", by_grader=False)
     built = decode(json.loads(json.dumps(spec.to_wire())), worker_tags(counts))
     x = [-1.2, 1]
     np.testing.assert_array_equal(built(x), spec.build().grad(np.array(x, dtype=float)))

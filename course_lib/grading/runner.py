@@ -91,8 +91,10 @@ def worker_command(limits, preload=(), submission_dir=None, slot=0):
             "--file-mb", str(int(limits.file_mb)),
             "--processes", str(int(limits.processes)),
             "--open-files", str(int(limits.open_files))]
-    for name in preload:
-        args += ["--preload", name]
+    from .sandbox import WORKER_MODULES
+    for name in preload:        # only what the worker's copy of course_lib holds
+        if name.replace(".", "/").removeprefix("course_lib/") + ".py" in WORKER_MODULES:
+            args += ["--preload", name]
     if submission_dir is None:
         submission_dir = tempfile.mkdtemp(prefix="course-grading-")
     return worker_launch(args, submission_dir, slot, require=limits.require_sandbox)

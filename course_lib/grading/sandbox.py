@@ -8,9 +8,9 @@ or the system's ``bwrap``) the worker sees::
     <python's base prefix>   the interpreter, read-only (e.g. a pyenv under /root)
     /opt/venv                the Python environment, read-only (editable-install
                              hooks that name the course's checkout masked)
-    /opt/grader/course_lib   the worker's own copy of course_lib: the protocol, the
-                             objectives (problems) and nothing else -- no solutions,
-                             no tests, no reference implementations, no ``paths``
+    /opt/grader/course_lib   the worker's own copy of course_lib: the protocol and
+                             nothing else -- no solutions, no tests, no objectives,
+                             no reference implementations, no ``paths``
     /submission/<name>.py    the learner's file, read-only
     /tmp                     a private tmpfs (64 MiB), thrown away; the working folder
 
@@ -58,9 +58,9 @@ TMP_BYTES = 64 * 2**20
 #: process takes a block of ``_SLOTS_PER_PROCESS`` ids (parallel slots) from its pid
 UID_BASE = 1_000_000
 _SLOTS_PER_PROCESS = 64
-#: the worker's copy of course_lib: only what it needs to talk and to build objectives
-WORKER_MODULES = ("_validation.py", "problems.py", "grading/worker.py",
-                  "grading/protocol.py", "grading/specs.py")
+#: the worker's copy of course_lib: only what it needs to talk to the grader (the
+#: objectives are evaluated by the grader, see :class:`.specs.FunctionSpec`)
+WORKER_MODULES = ("grading/worker.py", "grading/protocol.py", "grading/specs.py")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -132,10 +132,10 @@ def _masked_site_files_cached():
 def worker_library():
     """The worker's private, read-only copy of course_lib (built once per process).
 
-    Holds ``course_lib/{__init__,_validation,problems}.py`` and
-    ``course_lib/grading/{__init__,worker,protocol,specs}.py``; the package
-    ``__init__`` files are empty, and there is no ``paths`` module, no checks, no
-    solutions and no reference implementation to call."""
+    Holds ``course_lib/__init__.py`` and ``course_lib/grading/{__init__,worker,
+    protocol,specs}.py``; the package ``__init__`` files are empty, and there is no
+    ``paths`` module, no checks, no solutions, no objective and no reference
+    implementation to call."""
     src = Path(__file__).resolve().parents[1]
     root = _private_dir("course-grader-lib-")
     for rel in WORKER_MODULES:

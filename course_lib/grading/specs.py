@@ -104,12 +104,13 @@ class FunctionSpec:
     kwargs : dict  constructor arguments (arrays allowed)
     constructor : str or None  e.g. ``"from_condition_number"``
     name : str  the name under which calls are counted (default: ``attr``)
-    by_grader : bool  evaluated by the grader over the protocol, not in the worker:
-        the worker never learns the coefficients, and the grader counts the calls
+    by_grader : bool  evaluated by the grader over the protocol, not in the worker
+        (the default): the worker never learns the coefficients, the grader counts the
+        calls, and the worker needs no course_lib objective it could misuse
     """
 
     def __init__(self, problem, attr="value", kwargs=None, constructor=None, name=None,
-                 by_grader=False):
+                 by_grader=True):
         if attr not in ATTRIBUTES:
             raise ValueError(f"unknown attribute {attr!r}")
         self.problem, self.attr = problem, attr
