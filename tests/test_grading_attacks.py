@@ -15,7 +15,6 @@ import ast
 import hashlib
 import json
 import os
-import resource
 import shutil
 import socket
 import subprocess
@@ -279,7 +278,6 @@ def test_forged_60_mib_answer_keeps_the_parent_small(tmp_path):
     data = json.loads(report.read_text())
     assert data["score"] == 0
     assert any("unreadable answer" in t["output"] for t in data["tests"])
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > 0
 
 
 def test_every_exercise_has_attacks_and_a_right_file():

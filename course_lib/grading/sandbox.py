@@ -228,7 +228,6 @@ def _python_executable():
     """The interpreter as the worker runs it (inside the view)."""
     exe = sys.executable
     if _venv():
-        prefix = os.path.realpath(sys.prefix)
         rel = os.path.relpath(os.path.abspath(exe), os.path.abspath(sys.prefix))
         if not rel.startswith(".."):
             return INNER_VENV + "/" + rel
