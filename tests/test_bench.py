@@ -41,7 +41,7 @@ def test_main_writes_json_report(tmp_path, capsys):
     assert only["kind"] == "import" and only["status"] in ("OK", "OVER")
     assert only["seconds"] > 0 and len(only["detail"].split(",")) == 2
     assert report["budgets_s"] == {"import": 1.0, "notebook": 30.0, "grading": 15.0,
-                                   "tests": None}
+                                   "grading_exercise": 2.0, "batch": None, "tests": None}
     assert "import course_lib (median of 2)" in capsys.readouterr().out
 
 
