@@ -124,10 +124,11 @@ _CAPTURABLE_DEVICES = ("cuda", "xpu", "hpu", torch._C._get_privateuse1_backend_n
 
 class _GroupLR:
     """``t -> float(group['lr'])``: the group's current learning rate, for rules that
-    need lr itself (a scheduler's change is seen at the next step)."""
+    need lr itself (a scheduler's change is seen at the next step). ``initial`` is the
+    optimizer's constructor ``lr`` (lion-pytorch's decoupled weight decay divides by it)."""
 
-    def __init__(self, group):
-        self.group = group
+    def __init__(self, group, initial=None):
+        self.group, self.initial = group, initial
 
     def __call__(self, count=None):
         return float(self.group["lr"])
@@ -164,6 +165,9 @@ class SpecOptimizer(torch.optim.Optimizer):
                       if k in self.defaults}
             self.spec.validate(merged, torch=True)
         super().add_param_group(param_group)
+        if self.spec.check_param is not None:
+            for p in self.param_groups[-1]["params"]:
+                self.spec.check_param(p, self.spec.owner_class)
 
     def _rules(self, index, group):
         cache = self.__dict__.setdefault("_rules_cache", {})
@@ -173,7 +177,7 @@ class SpecOptimizer(torch.optim.Optimizer):
             return hit[2]
         hp = {k: group[k] for k in self.spec.recipe_names}
         hp = {k: _plain(v) for k, v in self.spec.validate(hp, torch=True).items()}
-        hp["lr"] = _GroupLR(group)
+        hp["lr"] = _GroupLR(group, float(self.defaults["lr"]))
         rules = chain(*self.spec.build(hp)).rules
         if rules is None or any(isinstance(r, LearningRate) for r in rules[:-1]):
             raise TypeError(
@@ -194,6 +198,12 @@ class SpecOptimizer(torch.optim.Optimizer):
         return torch.full_like(p, slot.init, memory_format=torch.preserve_format)
 
     def _check_param(self, p, group):
+        if self.spec.sparse_only and not p.grad.is_sparse:
+            raise RuntimeError(
+                f"The gradients of {self.spec.owner_class}'s 'params' must be sparse (as "
+                f"{self.spec.torch_counterpart} requires; nn.Embedding(sparse=True) gives "
+                f"them). Got a dense gradient for a parameter of shape "
+                f"{tuple(p.shape)}; for dense gradients use torch_optim.Adam.")
         if p.grad.is_sparse and not self.spec.sparse:
             raise RuntimeError(
                 f"{self.spec.owner_class} does not support sparse gradients (as "

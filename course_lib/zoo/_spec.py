@@ -204,6 +204,10 @@ class OptimizerSpec:
     constraints : tuple of :class:`Constraint`
     sparse : accepts sparse gradients (SparseAdam); dense-only optimizers raise
         torch's RuntimeError on one
+    sparse_only : dense gradients raise torch's RuntimeError (SparseAdam)
+    check_param : optional ``check_param(p, owner)`` run on every parameter when the
+        torch class is made or given a parameter group (torch's own checks in
+        ``__init__``: Muon's 2-D parameters, SparseAdam's dense parameters)
     notes : differences from torch worth knowing, for the class docstring
     """
 
@@ -217,6 +221,8 @@ class OptimizerSpec:
     summary: str
     constraints: tuple = ()
     sparse: bool = False
+    sparse_only: bool = False
+    check_param: Callable | None = None
     notes: str = ""
 
     # ----------------------------------------------------------- names
