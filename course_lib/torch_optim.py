@@ -157,6 +157,15 @@ class SpecOptimizer(torch.optim.Optimizer):
         super().__init__(params, hp)
 
     # ------------------------------------------------------------- groups
+    def __setstate__(self, state):
+        # a state dict saved by another implementation (lion-pytorch keeps
+        # decoupled_weight_decay outside its groups) may lack some of our
+        # hyper-parameters: they take this optimizer's constructor values
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for k, v in self.defaults.items():
+                group.setdefault(k, v)
+
     def add_param_group(self, param_group):
         """Add a parameter group (as torch does) after validating its hyper-parameters
         (values missing from the group are taken from ``defaults``)."""

@@ -22,10 +22,11 @@ What torch 2.13's source does, whatever its docstring's formula suggests
 Where the array library has bfloat16 and ``addmm`` (torch) the iteration here is
 torch's, operation for operation. numpy has neither: there it runs in the update's own
 dtype (float64), i.e. the exact-arithmetic Muon. ``NS_DTYPE`` names the dtype used on
-torch tensors.
+torch tensors (:func:`newton_schulz_dtype` changes it within a block).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 from ..transforms import Rule, Slot, from_rule
@@ -38,6 +39,30 @@ from ._spec import HParam, OptimizerSpec, flag, lr, real
 NS_DTYPE = "bfloat16"
 #: Keller Jordan's quintic coefficients and torch's defaults
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
+
+
+@contextlib.contextmanager
+def newton_schulz_dtype(name):
+    """Within the block, Muon's Newton–Schulz runs on torch tensors in dtype ``name``
+    (``"float64"``, ``"float32"``; torch's choice and the default is ``"bfloat16"``).
+
+    For comparisons: in float64 the torch class computes what the numpy recipe does,
+    and the difference to the default shows what bfloat16 costs.
+
+    Examples
+    --------
+    >>> with newton_schulz_dtype("float64"):
+    ...     pass                       # opt.step() here runs Newton–Schulz in float64
+    """
+    global NS_DTYPE
+    if name not in ("bfloat16", "float16", "float32", "float64"):
+        raise ValueError("The 'name' parameter of newton_schulz_dtype must be one of "
+                         f"'bfloat16', 'float16', 'float32', 'float64'. Got {name!r} instead.")
+    old, NS_DTYPE = NS_DTYPE, name
+    try:
+        yield
+    finally:
+        NS_DTYPE = old
 
 
 def _addmm(xp, c, a, b, beta, alpha=1.0):
