@@ -24,16 +24,11 @@ torch = pytest.importorskip("torch")
 from course_lib import torch_optim  # noqa: E402
 
 from optim_cases._problems import make  # noqa: E402
+from optim_cases._problems import float64_one_thread  # noqa: E402,F401 (autouse)
 
 MU, LR, STEPS, CHANGE = 0.9, 0.1, 200, 60
 
 
-@pytest.fixture(autouse=True)
-def _float64():
-    dtype = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(dtype)
 
 
 def _lockstep(ours, theirs, lr_at=lambda t: LR, scale=1.0):

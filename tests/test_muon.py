@@ -18,14 +18,9 @@ from course_lib import torch_optim  # noqa: E402
 from course_lib.zoo.muon import NS_COEFFICIENTS, newton_schulz, newton_schulz_dtype  # noqa: E402
 
 from optim_cases._problems import groups, make  # noqa: E402
+from optim_cases._problems import float64_one_thread  # noqa: E402,F401 (autouse)
 
 
-@pytest.fixture(autouse=True)
-def _float64():
-    dtype = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(dtype)
 
 
 def _ns_float64(grad, ns_coefficients, ns_steps, eps):

@@ -35,6 +35,7 @@ from course_lib import transforms as tx  # noqa: E402
 
 from optim_cases import cases as _all_cases  # noqa: E402
 from optim_cases._problems import NUMPY_PROBLEMS, groups, make, numpy_problem  # noqa: E402
+from optim_cases._problems import float64_one_thread  # noqa: E402,F401 (autouse)
 
 CASES = _all_cases()
 IMPL = ("foreach", "fused", "capturable", "differentiable")
@@ -43,14 +44,6 @@ OBSERVED = {cls: case.observed_state for case in CASES if case.observed_state
             for cls in (case.oracle_class(), getattr(torch_optim, case.spec.class_name))}
 
 
-@pytest.fixture(autouse=True)
-def _float64_default_and_one_thread():
-    n, dtype = torch.get_num_threads(), torch.get_default_dtype()
-    torch.set_num_threads(1)
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_num_threads(n)
-    torch.set_default_dtype(dtype)
 
 
 def _id(hp):

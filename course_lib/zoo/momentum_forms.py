@@ -29,10 +29,6 @@ from ._per_param import lr_now
 from ._spec import OptimizerSpec, lr, real
 
 
-def _momentum_hparam(doc):
-    return real("momentum", 0.9, high=1.0, doc=doc)
-
-
 class _HeavyBall(Rule):
     slots = (Slot("step", scalar=True), Slot("velocity"))
 
@@ -102,64 +98,54 @@ def ema_of_gradients(beta=0.9):
 
 TRANSFORMS = (heavy_ball_velocity, nesterov_lookahead_velocity, ema_of_gradients)
 
-_LR = lr(1e-3)
+def _spec(name, class_name, summary, momentum_doc, build, formula, reference, state):
+    """One textbook form: ``lr`` and ``momentum`` are its only hyper-parameters."""
+    return OptimizerSpec(
+        name=name, class_name=class_name, torch_counterpart=None, summary=summary,
+        hparams=(lr(1e-3), real("momentum", 0.9, high=1.0, doc=momentum_doc)),
+        build=build, formula=formula, reference=reference,
+        notes=f"State: {state}. No torch counterpart; tests/test_momentum_forms.py "
+              "compares it with torch.optim.SGD where the two coincide.")
+
 
 SPECS = (
-    OptimizerSpec(
-        name="heavy_ball",
-        class_name="HeavyBall",
-        torch_counterpart=None,
-        summary="Polyak's heavy ball in the classical form: the learning rate inside the "
-                "velocity.",
-        hparams=(_LR, _momentum_hparam("the velocity's decay factor mu")),
-        build=lambda hp: [heavy_ball_velocity(hp["lr"], hp["momentum"])],
-        formula="""
+    _spec("heavy_ball", "HeavyBall",
+          "Polyak's heavy ball in the classical form: the learning rate inside the velocity.",
+          "the velocity's decay factor mu",
+          lambda hp: [heavy_ball_velocity(hp["lr"], hp["momentum"])],
+          """
 v <- momentum v - lr g          (v = 0 at the start)
 x <- x + v
 = torch.optim.SGD(lr, momentum) while lr is constant (then v = -lr b); not once lr changes
 """,
-        reference="Polyak, Some methods of speeding up the convergence of iteration methods "
-                  "(USSR Comput. Math. Math. Phys. 1964); Goh, Why Momentum Really Works "
-                  "(Distill 2017).",
-        notes="State: ``step``, ``velocity``. No torch counterpart; tests compare it with "
-              "torch.optim.SGD where the two coincide.",
-    ),
-    OptimizerSpec(
-        name="heavy_ball_ema",
-        class_name="HeavyBallEMA",
-        torch_counterpart=None,
-        summary="Heavy ball in the moving-average form: x <- x - lr m, m the EMA of the "
-                "gradients.",
-        hparams=(_LR, _momentum_hparam("the EMA factor beta")),
-        build=lambda hp: [ema_of_gradients(hp["momentum"]), tx.scale_by_learning_rate(hp["lr"])],
-        formula="""
+          "Polyak, Some methods of speeding up the convergence of iteration methods (USSR "
+          "Comput. Math. Math. Phys. 1964); Goh, Why Momentum Really Works (Distill 2017).",
+          "``step``, ``velocity``"),
+    _spec("heavy_ball_ema", "HeavyBallEMA",
+          "Heavy ball in the moving-average form: x <- x - lr m, m the EMA of the gradients.",
+          "the EMA factor beta",
+          lambda hp: [ema_of_gradients(hp["momentum"]), tx.scale_by_learning_rate(hp["lr"])],
+          """
 m <- momentum m + (1 - momentum) g      (m = 0 at the start)
 x <- x - lr m
 = torch.optim.SGD(lr (1 - momentum), momentum) for every lr schedule
 """,
-        reference="Goh, Why Momentum Really Works (Distill 2017); Kingma & Ba (2015) for "
-                  "the moving average (Adam's first moment without bias correction).",
-        notes="State: ``exp_avg``. No torch counterpart; tests compare it with "
-              "torch.optim.SGD where the two coincide.",
-    ),
-    OptimizerSpec(
-        name="nesterov_lookahead",
-        class_name="NesterovLookahead",
-        torch_counterpart=None,
-        summary="Nesterov momentum in the look-ahead form (Sutskever et al. 2013); the "
-                "parameters are the look-ahead points.",
-        hparams=(_LR, _momentum_hparam("the velocity's decay factor mu")),
-        build=lambda hp: [nesterov_lookahead_velocity(hp["lr"], hp["momentum"])],
-        formula="""
+          "Goh, Why Momentum Really Works (Distill 2017); Kingma & Ba (2015) for the moving "
+          "average (Adam's first moment without bias correction).",
+          "``exp_avg``"),
+    _spec("nesterov_lookahead", "NesterovLookahead",
+          "Nesterov momentum in the look-ahead form (Sutskever et al. 2013); the parameters "
+          "are the look-ahead points.",
+          "the velocity's decay factor mu",
+          lambda hp: [nesterov_lookahead_velocity(hp["lr"], hp["momentum"])],
+          """
 v <- momentum v - lr grad f(x + momentum v);   x <- x + v      (v = 0 at the start)
 held parameters y = x + momentum v (where the gradient is taken):
 y <- y - lr g(y) + momentum v_new;   x = y - momentum v
 = torch.optim.SGD(lr, momentum, nesterov=True) while lr is constant; not once lr changes
 """,
-        reference="Nesterov (1983); Sutskever, Martens, Dahl & Hinton, On the importance "
-                  "of initialization and momentum in deep learning (ICML 2013), eq. 3-4.",
-        notes="State: ``step``, ``velocity``. The textbook iterate is ``p - momentum * "
-              "state[p]['velocity']``. No torch counterpart; tests compare it with "
-              "torch.optim.SGD where the two coincide.",
-    ),
+          "Nesterov (1983); Sutskever, Martens, Dahl & Hinton, On the importance of "
+          "initialization and momentum in deep learning (ICML 2013), eq. 3-4.",
+          "``step``, ``velocity`` (the textbook iterate is ``p - momentum * "
+          "state[p]['velocity']``)"),
 )

@@ -3,9 +3,23 @@ autograd) and, for the numpy recipes, as ``course_lib.problems`` objects."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from course_lib import problems as P
+
+
+@pytest.fixture(autouse=True)
+def float64_one_thread():
+    """Autouse where imported: float64 by default (torch's scalar state then float64, as
+    the numpy recipes keep it) and one thread (small ops run faster; no 2-core fights)."""
+    n, dtype = torch.get_num_threads(), torch.get_default_dtype()
+    torch.set_num_threads(1)
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_num_threads(n)
+    torch.set_default_dtype(dtype)
+
 
 PROBLEMS = ("quadratic", "rosenbrock", "mlp", "matrix", "mlp_matrices", "embedding")
 #: the problems that also exist as numpy problems (for the recipes)
