@@ -13,6 +13,11 @@ grading one submission (``solutions/``)   < 15 s      ``python -m course_lib.gra
 the test suite (``--tests``)              none        ``python -m pytest tests``
 ========================================  ==========  ===================================
 
+and, from :mod:`course_lib.bench_optim`, the step time of ``course_lib.torch_optim``'s
+SGD (momentum), Adam and AdamW over ``torch.optim``'s (``foreach=True``) on an MLP with
+8.4 M float32 parameters, 2 threads, measured in the same run (goal: ratio <= 1.5;
+``--no-optimizers`` skips it).
+
 Each line is printed as OK or OVER its budget, and all results are written to
 ``build/bench.json``. This is a benchmark, not a test: it never fails because something
 is slow (the exit status is 0 unless the command line is wrong).
@@ -194,6 +199,8 @@ def format_table(results) -> str:
 def _parser():
     p = argparse.ArgumentParser(prog="python -m course_lib.bench", description=__doc__.split("\n")[0])
     p.add_argument("--tests", action="store_true", help="also time the test suite (slow)")
+    p.add_argument("--no-optimizers", action="store_true",
+                   help="skip the torch_optim vs torch.optim step-time ratios")
     p.add_argument("--no-notebooks", action="store_true", help="skip the notebooks")
     p.add_argument("--no-grading", action="store_true", help="skip grading solutions/")
     p.add_argument("--notebook", action="append", default=None, metavar="PATH",
@@ -226,14 +233,22 @@ def main(argv=None) -> int:
         record(time_grading())
     if args.tests:
         record(time_tests())
+    optimizers = []
+    if not args.no_optimizers:
+        from . import bench_optim
+        optimizers = bench_optim.run()
     print()
     print(format_table(results))
+    if optimizers:
+        print("\noptimizer step time, ours / torch.optim(foreach=True) (goal <= 1.5):")
+        print(bench_optim.format_table(optimizers))
     report = {
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "cpu_count": os.cpu_count()},
         "budgets_s": BUDGETS,
         "results": [asdict(m) for m in results],
+        "optimizer_step_ratios": optimizers,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -19,10 +19,12 @@ torch's RuntimeError on sparse gradients. ``lr`` may be a 1-element tensor.
 
 Code paths: ``foreach=None`` (default) or ``True`` runs the rules with
 :class:`ForeachOps` (``torch._foreach_*`` kernels, one call per device and dtype);
-``foreach=False`` runs them with :class:`course_lib.zoo._ops.ArrayOps`, the array-API
-loop the numpy recipes use. ``fused`` selects the foreach path; ``differentiable``
-selects the array-API loop (ours does not record autograd through ``step``);
-``capturable`` keeps the counters on the parameter's device, as torch does.
+``foreach=False`` runs the same kernels one tensor at a time (torch's for-loop path
+gives the same bits as its foreach path, and so does ours). ``fused`` selects the
+foreach path; ``differentiable`` and sparse gradients (SGD) run the rules with
+:class:`course_lib.zoo._ops.ArrayOps`, the array-API loop of the numpy recipes (ours
+does not record autograd through ``step``); ``capturable`` keeps the counters on the
+parameter's device, as torch does.
 
 This and the modules about torch are the only ``course_lib`` modules that import torch.
 """
@@ -34,7 +36,7 @@ from torch.optim.optimizer import _get_scalar_dtype
 
 from . import zoo as _zoo
 from .transforms import LearningRate, chain
-from .zoo._ops import ArrayOps, Fresh
+from .zoo._ops import ArrayOps, Deferred, Fresh
 from .zoo._spec import _plain
 
 __all__ = ["SpecOptimizer", "ForeachOps", "make_optimizer_class"]
@@ -72,6 +74,15 @@ class ForeachOps(ArrayOps):
 
     def div(self, xs, ys):
         return Fresh(torch._foreach_div(xs, ys))
+
+    def abs(self, xs):
+        return Fresh(torch._foreach_abs(xs))
+
+    def add_scalar(self, xs, s):
+        return Fresh(torch._foreach_add(xs, s))
+
+    def sqrt_(self, xs):
+        torch._foreach_sqrt_(xs)
 
     def mul_(self, xs, s):
         torch._foreach_mul_(xs, s)
@@ -204,6 +215,9 @@ class SpecOptimizer(torch.optim.Optimizer):
                 return torch.full((), float(slot.init), device=p.device,
                                   dtype=_get_scalar_dtype(is_fused=group.get("fused")))
             return torch.tensor(float(slot.init), dtype=_get_scalar_dtype())
+        if slot.shape is not None:
+            return torch.full(tuple(slot.shape(tuple(p.shape))), float(slot.init),
+                              dtype=p.dtype, device=p.device)
         return torch.full_like(p, slot.init, memory_format=torch.preserve_format)
 
     def _check_param(self, p, group):
@@ -213,6 +227,11 @@ class SpecOptimizer(torch.optim.Optimizer):
                 f"{self.spec.torch_counterpart} requires; nn.Embedding(sparse=True) gives "
                 f"them). Got a dense gradient for a parameter of shape "
                 f"{tuple(p.shape)}; for dense gradients use torch_optim.Adam.")
+        if p.grad.is_sparse and self.spec.sparse and group.get("weight_decay"):
+            raise RuntimeError(
+                f"The 'weight_decay' parameter of {self.spec.owner_class} must be 0 with "
+                "sparse gradients (as torch: weight_decay option is not compatible with "
+                f"sparse gradients). Got weight_decay={group['weight_decay']!r} instead.")
         if p.grad.is_sparse and not self.spec.sparse:
             raise RuntimeError(
                 f"{self.spec.owner_class} does not support sparse gradients (as "
@@ -245,22 +264,29 @@ class SpecOptimizer(torch.optim.Optimizer):
             for p in params:
                 self._check_param(p, group)
             rules = self._rules(index, group)
-            loop = (group.get("foreach") is False or group.get("differentiable")
-                    or any(p.grad.is_sparse for p in params))
-            buckets = {}
-            for p in params:
-                buckets.setdefault((p.device, p.dtype), []).append(p)
-            for ps in ([params] if loop else buckets.values()):
-                self._step_bucket(_LOOP if loop else _FOREACH, ps, group, rules)
+            if group.get("differentiable") or (
+                    self.spec.sparse is True and any(p.grad.is_sparse for p in params)):
+                self._step_bucket(_LOOP, params, group, rules)     # the array-API loop
+            elif group.get("foreach") is False:
+                for p in params:                                   # one tensor at a time
+                    self._step_bucket(_FOREACH, [p], group, rules)
+            else:
+                buckets = {}
+                for p in params:
+                    buckets.setdefault((p.device, p.dtype), []).append(p)
+                for ps in buckets.values():
+                    self._step_bucket(_FOREACH, ps, group, rules)
         return loss
 
     def _step_bucket(self, ops, ps, group, rules):
         states = [self.state[p] for p in ps]
-        u = [p.grad for p in ps]
+        u = [p.grad.to_dense() if p.grad.is_sparse else p.grad for p in ps]
         for rule in rules:
             if isinstance(rule, LearningRate):
-                ops.add_(ps, u, alpha=-float(group["lr"]))
+                self._finish(ops, ps, u, float(group["lr"]))
                 return
+            if isinstance(u, Deferred) and not rule.accepts_deferred:
+                u = ops.evaluate(u, ps)
             st = {}
             for slot in rule.slots:
                 st[slot.name] = [s[slot.name] if slot.name in s else self._new_slot(slot, p, group)
@@ -270,7 +296,26 @@ class SpecOptimizer(torch.optim.Optimizer):
                 for s, v in zip(states, values):
                     if v is not None:
                         s[name] = v
-        ops.add_(ps, u)
+        ops.add_(ps, ops.evaluate(u, ps))
+
+    @staticmethod
+    def _finish(ops, ps, u, lr):
+        """``p += -lr * u``, with torch's last kernels for a Deferred ``u``."""
+        if not isinstance(u, Deferred):
+            ops.add_(ps, u, alpha=-lr)
+            return
+        if u.decay:
+            ops.mul_(ps, 1.0 - lr * u.decay)
+        for num, mult, div in u.terms:
+            if isinstance(mult, (list, tuple)) or isinstance(div, (list, tuple)):
+                n = len(ps)
+                value = [(-lr * m) / d for m, d in zip(_each(mult, n), _each(div, n))]
+            else:
+                value = (-lr * mult) / div
+            if u.den is None:
+                ops.add_(ps, num, alpha=value)
+            else:
+                ops.addcdiv_(ps, num, u.den, value)
 
 
 def make_optimizer_class(spec):

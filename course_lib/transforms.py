@@ -38,7 +38,7 @@ import numpy as np
 
 from ._validation import check_scalar
 from .tree import tree_leaves, tree_map, tree_unflatten
-from .zoo._ops import Fresh, as_leaf, ops_for
+from .zoo._ops import Deferred, Fresh, as_leaf, ops_for
 
 __all__ = [
     "GradientTransformation",
@@ -57,6 +57,7 @@ __all__ = [
     "ScaleByScheduleState",
     "LearningRate",
     "RecipeTransformation",
+    "with_weight_decay",
 ]
 
 
@@ -84,11 +85,24 @@ class Slot:
         (torch's ``momentum_buffer`` starts as a copy of the first gradient)
     scalar : one number per parameter (a 0-d array, e.g. the step counter) instead of
         an array of the parameter's shape
+    shape : optional ``shape(param_shape) -> shape`` for an array of another shape
+        (Adafactor's row and column statistics); default: the parameter's shape
     """
 
     name: str
     init: float | None = 0.0
     scalar: bool = False
+    shape: Callable | None = None
+
+    def numel(self, param_shape):
+        """Numbers this slot holds for a parameter of shape ``param_shape``."""
+        if self.scalar:
+            return 1
+        shape = tuple(param_shape) if self.shape is None else tuple(self.shape(tuple(param_shape)))
+        n = 1
+        for k in shape:
+            n *= int(k)
+        return n
 
 
 class Rule:
@@ -101,10 +115,13 @@ class Rule:
     the state lists' arrays in place (and replace entries that are ``None``), must not
     modify ``grads`` unless it is a :class:`~course_lib.zoo._ops.Fresh` list, never
     modifies ``params``, and returns the updates (a Fresh list, or a state list handed
-    on unchanged).
+    on unchanged), or a :class:`~course_lib.zoo._ops.Deferred` update (``m / d`` left
+    for torch's ``addcdiv_``). A rule receives a Deferred input only if it sets
+    ``accepts_deferred = True``; otherwise it is evaluated first.
     """
 
     slots: tuple = ()
+    accepts_deferred = False
 
     def apply(self, ops, grads, state, params):  # pragma: no cover - interface
         raise NotImplementedError
@@ -115,6 +132,8 @@ def _leaf_init(slot, leaf, ops):
         return None
     if slot.scalar:
         return np.array(float(slot.init))
+    if slot.shape is not None:
+        return ops.xp.full(tuple(slot.shape(tuple(leaf.shape))), slot.init, dtype=leaf.dtype)
     return ops.xp.full_like(leaf, slot.init)
 
 
@@ -148,7 +167,7 @@ def from_rule(rule):
         ops = ops_for(g)
         st = {s.name: [_copy_leaf(x, ops) for x in tree_leaves(state[s.name])]
               for s in rule.slots}
-        out = rule.apply(ops, g, st, p)
+        out = ops.evaluate(rule.apply(ops, g, st, p), p)
         held = {id(x) for v in st.values() for x in v}
         out = [ops.xp.asarray(u, copy=True) if id(u) in held or any(u is x for x in g)
                else u for u in out]
@@ -254,6 +273,8 @@ def negate():
 
 
 class _DecayedWeights(Rule):
+    accepts_deferred = True
+
     def __init__(self, weight_decay):
         self.weight_decay = weight_decay
 
@@ -265,6 +286,12 @@ class _DecayedWeights(Rule):
                 "add_decayed_weights needs the current params: call "
                 "update(grads, state, params)."
             )
+        if isinstance(grads, Deferred):
+            # decoupled decay after a preconditioner: torch multiplies p by (1 - lr wd)
+            if grads.decay:
+                grads = ops.evaluate(grads, params)
+            else:
+                return Deferred(grads.terms, grads.den, decay=self.weight_decay)
         if isinstance(grads, Fresh):
             ops.add_(grads, params, alpha=self.weight_decay)
             return grads
@@ -399,6 +426,27 @@ def scale_by_learning_rate(learning_rate):
                 ScaleByScheduleState(count=state.count + 1))
 
     return GradientTransformation(init, update, (LearningRate(schedule),))
+
+
+def with_weight_decay(core, hp, decoupled=False):
+    """The recipe shape most torch optimizers share, as a list of transforms::
+
+        [negate] -> [add_decayed_weights (L2)] -> core -> [add_decayed_weights
+        (decoupled)] -> scale_by_learning_rate(hp["lr"])
+
+    ``hp`` holds ``maximize``, ``weight_decay`` and ``lr``; the bracketed blocks appear
+    only when they do something (``core=None``: plain SGD).
+    """
+    wd = hp.get("weight_decay", 0.0)
+    parts = [negate()] if hp.get("maximize") else []
+    if wd and not decoupled:
+        parts.append(add_decayed_weights(wd))
+    if core is not None:
+        parts.append(core)
+    if wd and decoupled:
+        parts.append(add_decayed_weights(wd))
+    parts.append(scale_by_learning_rate(hp["lr"]))
+    return parts
 
 
 class RecipeTransformation(GradientTransformation):

@@ -13,7 +13,13 @@ optimizers:
   the middle of the run leaves the trajectory unchanged, also between the oracle and ours;
 * float32 parameters and state stay float32 and within 1e-5 relative of the oracle
   over 50 steps;
-* the numpy recipe gives the torch class's trajectory;
+* the numpy recipe gives the torch class's trajectory.
+
+Tolerances: the torch class runs torch's own kernels in torch's order, so it matches
+torch.optim to the last bits or nearly; the numpy recipe cannot use fused multiply-adds
+(torch's vectorised CPU kernels do), so it differs by roundings, which an oscillating
+(chaotic) run amplifies: the grids keep to runs where that stays below 1e-10 (RMSprop
+with alpha = 0.9 on Rosenbrock, for example, does not: 2e-6 after 150 steps).
 * what torch rejects, ours rejects with the same exception type, naming the argument
   and the class (the recipe: naming the argument and the recipe);
 * the constructor's signature and defaults are torch's; a scheduler's lr and a tensor
@@ -139,8 +145,8 @@ def test_trajectory_equals_oracle_float64(case, i, problem):
 def test_grid_sets_every_hyperparameter(case):
     spec = case.spec
     for h in spec.hparams:
-        if h.implementation and h.name not in ("foreach",):
-            continue
+        if (h.implementation and h.name != "foreach") or h.name == "lr":
+            continue                       # lr: every problem has its own scale
         values = [hp[h.name] for hp in case.grid if h.name in hp]
         if h.name == "foreach":
             assert False in values, f"{case.name}: no grid entry runs foreach=False"
@@ -228,6 +234,22 @@ def test_float32_stays_float32_and_close(case, i):
                     assert v.dtype == torch.float32
     rel = np.linalg.norm(ours - ref, axis=1) / np.linalg.norm(ref, axis=1)
     assert rel.max() <= case.f32_rtol, f"float32: relative error {rel.max():.3g}"
+
+
+@pytest.mark.parametrize("case, i", _grid_params(problems=False))
+def test_state_memory_is_the_size_of_a_real_state_dict(case, i):
+    # zoo.state_memory reads the spec; the oracle's state_dict is what torch really keeps
+    torch.set_default_dtype(torch.float32)
+    problem = "mlp" if "mlp" in case.problems else case.problems[0]
+    kw = _kw(case, i, problem)
+    mem = zoo.state_memory(case.name, **{k: v for k, v in kw.items() if k not in IMPL})
+    for cls in (case.oracle_class(), _ours(case)):
+        params, loss_fn, opt = _start(cls, problem, kw, torch.float32)
+        _advance(opt, params, loss_fn, 1.0, 2, [])
+        real = sum(t.numel() * t.element_size() for st in opt.state_dict()["state"].values()
+                   for t in st.values() if torch.is_tensor(t))
+        assert real == mem.bytes([p.shape for p in params], itemsize=4, scalar_itemsize=4)
+        assert set(mem.names) == {k for st in opt.state.values() for k in st}
 
 
 # ------------------------------------------------------------------ 5. numpy recipe
@@ -358,6 +380,7 @@ def test_sparse_gradients_raise_runtime_error(case):
             opt.step()
 
 
+@pytest.mark.filterwarnings("ignore:Sparse invariant checks")   # torch's Adagrad, not ours
 @pytest.mark.parametrize("case, i", [p for p in _grid_params(problems=False)
                                      if p.values[0].sparse])
 def test_sparse_gradients_follow_the_oracle(case, i):
@@ -411,6 +434,18 @@ def test_signature_defaults_and_docstring_come_from_the_spec(case):
             assert h.name in spec.recipe().__doc__
     assert spec.formula.strip().splitlines()[0] in _ours(case).__doc__
     assert spec.name in zoo.specs() and zoo.get(spec.class_name) is spec
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_docstring_examples_run(case):
+    import doctest
+    spec = case.spec
+    for obj in (_ours(case), spec.recipe()):
+        finder = doctest.DocTestFinder(recurse=False)
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        for test in finder.find(obj, spec.name, globs={}):
+            runner.run(test)
+        assert runner.failures == 0 and runner.tries > 0, f"{obj.__name__}'s Examples"
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)

@@ -38,13 +38,28 @@ How to add an optimizer (e.g. ``lion``)
    ``tests/optim_cases/__init__.py``): the hyper-parameter grid that makes every flag
    matter, the error inputs, and the oracle (``torch.optim.X``, or another package).
    ``tests/test_optim_registry.py`` runs every property on it; nothing else to edit.
+
+Getting torch's bits
+--------------------
+Torch's CPU kernels fuse multiply-adds (``lerp_``, ``addcmul_``, ``add_(.., alpha=)``),
+so a rule matches ``torch.optim`` to the last bit only if it calls the same ``ops`` in
+torch's order (``ops.lerp_`` where torch has ``lerp_``, ``ops.mul_`` then
+``ops.addcmul_`` where torch has ``mul_(b).addcmul_(...)``, ``** 0.5`` where torch has
+it). Where torch ends with ``p.addcdiv_(num, den, value=-lr * c / d)``, return
+``Deferred([(num, c, d)], den)`` (:mod:`course_lib.zoo._ops`): the torch class then
+finishes with that very kernel, and a decoupled ``add_decayed_weights`` after it
+becomes torch's ``p.mul_(1 - lr * wd)``. Runs that oscillate (chaotic) amplify any
+rounding difference: the registry's 1e-10 needs the bits, or a grid in a contracting
+regime. State slots of other shapes (Adafactor's row/column statistics) take
+``Slot(..., shape=lambda s: s[:-1])``; :func:`state_memory` counts them.
 """
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import dataclass
 
-__all__ = ["modules", "specs", "get", "transforms"]
+__all__ = ["modules", "specs", "get", "transforms", "StateMemory", "state_memory"]
 
 _CACHE: dict = {}
 
@@ -90,3 +105,64 @@ def transforms():
         _CACHE["transforms"] = {t.__name__: t for mod in modules()
                                 for t in getattr(mod, "TRANSFORMS", ())}
     return _CACHE["transforms"]
+
+
+@dataclass(frozen=True)
+class StateMemory:
+    """What an optimizer keeps per parameter tensor: its state slots (torch's names).
+
+    ``slots`` are :class:`course_lib.transforms.Slot` objects: an array slot holds
+    numbers in the parameter's dtype (``Slot.numel(shape)`` of them), a scalar slot one
+    number in torch's scalar dtype (float32 unless the default dtype is float64).
+    """
+
+    optimizer: str
+    slots: tuple
+
+    @property
+    def names(self):
+        return tuple(s.name for s in self.slots)
+
+    def bytes(self, shapes, itemsize=4, scalar_itemsize=4):
+        """State bytes for parameters of the given shapes."""
+        return sum(s.numel(shape) * (scalar_itemsize if s.scalar else itemsize)
+                   for shape in shapes for s in self.slots)
+
+    def bytes_per_parameter(self, shapes=None, itemsize=4, scalar_itemsize=4):
+        """State bytes per parameter entry: for ``shapes`` (counters included), or, with
+        ``shapes=None``, the large-tensor limit (array slots only)."""
+        if shapes is None:
+            return sum(itemsize for s in self.slots if not s.scalar and s.shape is None)
+        n = sum(_numel(shape) for shape in shapes)
+        return self.bytes(shapes, itemsize, scalar_itemsize) / n
+
+
+def _numel(shape):
+    n = 1
+    for k in shape:
+        n *= int(k)
+    return n
+
+
+def state_memory(name, **hyper_parameters):
+    """The state an optimizer keeps, from its spec: :class:`StateMemory`.
+
+    ``hyper_parameters`` are the recipe's (``amsgrad=True``, ``momentum=0.9``, ...);
+    the others take their defaults. SGD without momentum keeps nothing; Adam keeps
+    ``exp_avg`` and ``exp_avg_sq`` (8 bytes per float32 parameter) and a ``step``
+    counter per tensor; AMSGrad adds ``max_exp_avg_sq``.
+
+    Examples
+    --------
+    >>> state_memory("adam").bytes_per_parameter()
+    8
+    >>> state_memory("sgd", momentum=0.9).bytes([(10, 10)], itemsize=8)
+    800
+    """
+    from ..transforms import chain
+    spec = get(name)
+    hp = {h.name: h.default for h in spec.hparams if not h.implementation}
+    hp.update(hyper_parameters)
+    hp = spec.validate(hp)
+    rules = chain(*spec.build(hp)).rules or ()
+    return StateMemory(spec.name, tuple(s for r in rules for s in r.slots))

@@ -18,12 +18,10 @@ all arrays or a list with one number per array (per-parameter bias corrections).
 """
 from __future__ import annotations
 
-import math
-
 import array_api_compat
 import numpy as np
 
-__all__ = ["Fresh", "ArrayOps", "ops_for", "as_leaf"]
+__all__ = ["Fresh", "Deferred", "ArrayOps", "ops_for", "as_leaf"]
 
 
 class Fresh(list):
@@ -33,6 +31,25 @@ class Fresh(list):
     (``add_decayed_weights`` after Adam does); a plain ``list`` (a caller's gradients,
     or a state buffer handed on) must be left alone.
     """
+
+
+class Deferred:
+    """An update left unevaluated, so that the torch class can finish it with torch's
+    own last kernels (and so get torch's bits)::
+
+        u = sum_k (mult_k * num_k / den) / div_k  +  decay * params
+
+    ``course_lib.torch_optim`` applies it as ``p *= 1 - lr * decay`` (decoupled weight
+    decay, as torch) and then, per term, ``p.addcdiv_(num_k, den, value=(-lr * mult_k) /
+    div_k)`` (``p.add_(num_k, alpha=...)`` without ``den``). Everywhere else
+    :meth:`ArrayOps.evaluate` turns it into arrays. ``mult`` and ``div`` are numbers or
+    per-array lists; ``den`` may be None.
+    """
+
+    __slots__ = ("terms", "den", "decay")
+
+    def __init__(self, terms, den=None, decay=0.0):
+        self.terms, self.den, self.decay = list(terms), den, decay
 
 
 def _each(s, n):
@@ -76,6 +93,12 @@ class ArrayOps:
     def sqrt(self, xs):
         return Fresh(self.xp.sqrt(x) for x in xs)
 
+    def abs(self, xs):
+        return Fresh(self.xp.abs(x) for x in xs)
+
+    def add_scalar(self, xs, s):
+        return Fresh(x + a for x, a in zip(xs, _each(s, len(xs))))
+
     def div(self, xs, ys):
         return Fresh(x / y for x, y in zip(xs, ys))
 
@@ -86,10 +109,16 @@ class ArrayOps:
 
     # ---------------------------------------------------------------- in place
     def mul_(self, xs, s):
+        """``x <- x * s`` (``s``: a number, a list of numbers or a list of arrays)."""
         for x, a in zip(xs, _each(s, len(xs))):
             x *= a
 
+    def sqrt_(self, xs):
+        for x in xs:
+            x[...] = self.xp.sqrt(x)
+
     def div_(self, xs, s):
+        """``x <- x / s`` (``s``: a number, a list of numbers or a list of arrays)."""
         for x, a in zip(xs, _each(s, len(xs))):
             x /= a
 
@@ -128,6 +157,24 @@ class ArrayOps:
         for x, n in zip(xs, nums):
             x[...] = n / x
 
+    def evaluate(self, u, params=None):
+        """The arrays of a :class:`Deferred` update (``u`` itself if it is not one)."""
+        if not isinstance(u, Deferred):
+            return u
+        out = None
+        for num, mult, div in u.terms:
+            t = self.mul(num, mult)
+            if u.den is not None:
+                self.div_(t, u.den)
+            self.div_(t, div)
+            if out is None:
+                out = t
+            else:
+                self.add_(out, t)
+        if u.decay:
+            self.add_(out, params, alpha=u.decay)
+        return out
+
     # ---------------------------------------------------------------- scalars
     def values(self, scalars):
         """Python floats of a list of 0-d arrays (per-parameter counters)."""
@@ -156,4 +203,5 @@ def bias_correction(beta, steps):
 
 
 def sqrt_each(values):
-    return [math.sqrt(v) for v in values]
+    """``[v ** 0.5 for v in values]`` (torch's form: ``** 0.5``, not ``math.sqrt``)."""
+    return [v ** 0.5 for v in values]

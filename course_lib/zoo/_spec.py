@@ -155,10 +155,12 @@ class HParam:
             out.append(v)
         return tuple(out)
 
-    def doc_line(self):
+    def doc_line(self, torch=True):
         default = "required" if self.default is _NO_DEFAULT else f"default {self.default!r}"
         rng = self.range_text()
-        kind = {"lr": "float >= 0 or 1-element tensor", "bool": "bool",
+        lr_kind = ("float >= 0 or 1-element tensor" if torch
+                   else "float >= 0 or callable t -> lr_t")
+        kind = {"lr": lr_kind, "bool": "bool",
                 "optional_bool": "bool or None", "pair": "(float, float)",
                 "int": "int", "real": "float"}.get(self.kind, "object")
         rng = f" in {rng}" if rng and self.kind not in ("bool", "optional_bool", "lr") else ""
@@ -202,13 +204,17 @@ class OptimizerSpec:
         optimizer has a learning rate
     formula, reference, summary : documentation (the formula box is plain text)
     constraints : tuple of :class:`Constraint`
-    sparse : accepts sparse gradients (SparseAdam); dense-only optimizers raise
-        torch's RuntimeError on one
+    sparse : True: sparse gradients go to the rules as they are (SGD, SparseAdam);
+        ``"dense"``: they are made dense first, which gives torch's sparse path's numbers
+        when a zero gradient leaves a row unchanged (Adagrad); False: torch's
+        RuntimeError
     sparse_only : dense gradients raise torch's RuntimeError (SparseAdam)
     check_param : optional ``check_param(p, owner)`` run on every parameter when the
         torch class is made or given a parameter group (torch's own checks in
         ``__init__``: Muon's 2-D parameters, SparseAdam's dense parameters)
     notes : differences from torch worth knowing, for the class docstring
+    example : optional ``example(torch: bool) -> doctest text`` replacing the generated
+        one (which steps a 3-vector, and ``[1, -2]`` in the recipe)
     """
 
     name: str
@@ -224,6 +230,7 @@ class OptimizerSpec:
     sparse_only: bool = False
     check_param: Callable | None = None
     notes: str = ""
+    example: Callable | None = None
 
     # ----------------------------------------------------------- names
     @property
@@ -296,13 +303,33 @@ class OptimizerSpec:
         for h in self.hparams:
             if h.implementation and not torch:
                 continue
-            lines += [h.doc_line()]
+            lines += [h.doc_line(torch)]
         if torch:
             if self.notes:
                 lines += ["", "Notes", "-----", self.notes.strip()]
         else:
             lines += ["", "Returns", "-------",
                       "GradientTransformation (a ``chain``; ``.learning_rate(t)`` gives lr_t)"]
+        lines += ["", "Examples", "--------"]
+        if self.example is not None:
+            lines += self.example(torch).strip("\n").splitlines()
+        elif torch:
+            lines += [">>> import torch",
+                      f">>> from course_lib.torch_optim import {self.class_name}",
+                      ">>> w = torch.zeros(3, requires_grad=True)",
+                      f">>> opt = {self.class_name}([w])",
+                      ">>> (w - 1).square().sum().backward()",
+                      ">>> opt.step()",
+                      ">>> bool((w != 0).all())                      # it moved",
+                      "True"]
+        else:
+            lines += [">>> import numpy as np",
+                      f">>> from course_lib.optimizers import {self.name}",
+                      f">>> opt = {self.name}()",
+                      ">>> x = np.array([1.0, -2.0]); state = opt.init(x)",
+                      ">>> u, state = opt.update(2 * x, state, x)   # gradient of ||x||^2",
+                      ">>> bool(np.all(np.abs(x + u) < np.abs(x)))   # towards the minimum",
+                      "True"]
         lines += ["", "References", "----------", self.reference.strip()]
         return "\n".join(lines)
 
@@ -353,7 +380,7 @@ def real(name, default, low=0.0, high=None, closed="left", doc="", **kw):
 
 
 def flag(name, default=False, doc="", **kw):
-    return HParam(name, default, "bool", doc=doc, **kw)
+    return HParam(name, default, "bool", doc=doc or _IMPL_DOCS.get(name, ""), **kw)
 
 
 def betas(default=(0.9, 0.999), doc="coefficients of the running averages "
@@ -362,7 +389,8 @@ def betas(default=(0.9, 0.999), doc="coefficients of the running averages "
 
 
 _IMPL_DOCS = {
-    "foreach": "True or None: torch._foreach_* kernels (default); False: the array-API loop",
+    "foreach": "True or None (default): torch._foreach_* kernels over all parameters of a "
+               "device and dtype; False: the same kernels one tensor at a time",
     "fused": "accepted as in torch; selects the foreach path",
     "capturable": "state counters on the parameter's device, as torch stores them",
     "differentiable": "accepted as in torch; selects the array-API loop (no autograd "

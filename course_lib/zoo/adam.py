@@ -9,7 +9,7 @@ from __future__ import annotations
 from .. import transforms as tx
 from ..transforms import Rule, Slot, from_rule
 from .._validation import check_scalar
-from ._ops import bias_correction, sqrt_each
+from ._ops import Deferred, bias_correction, sqrt_each
 from ._spec import (FUSED_CONSTRAINTS, TENSOR_LR_FOREACH, OptimizerSpec, betas, flag,
                     implementation_flags, lr, real)
 
@@ -30,13 +30,12 @@ class _Adam(Rule):
         if self.amsgrad:
             ops.maximum_(state["max_exp_avg_sq"], v)
             v = state["max_exp_avg_sq"]
-        c1, c2 = bias_correction(b1, t), sqrt_each(bias_correction(b2, t))
-        # m_hat / (sqrt(v_hat) + eps) = m / (c1 sqrt(v) / c2 + c1 eps)
+        # m_hat / (sqrt(v_hat) + eps) = (m / (1 - b1^t)) / (sqrt(v) / sqrt(1 - b2^t) + eps),
+        # in torch's order of operations (its last kernel is p.addcdiv_(m, denom, ...))
         denom = ops.sqrt(v)
-        ops.mul_(denom, [a / b for a, b in zip(c1, c2)])
-        ops.add_scalar_(denom, [self.eps * a for a in c1])
-        ops.rdiv_(denom, m)
-        return denom
+        ops.div_(denom, sqrt_each(bias_correction(b2, t)))
+        ops.add_scalar_(denom, self.eps)
+        return Deferred([(m, 1.0, bias_correction(b1, t))], denom)
 
 
 def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, amsgrad=False):
@@ -57,11 +56,24 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, amsgrad=False):
     Kingma & Ba (2015), Algorithm 1; Reddi, Kale & Kumar (2018) for AMSGrad;
     torch.optim.Adam.
     """
-    owner = "scale_by_adam"
-    b1 = check_scalar(b1, "b1", owner, low=0.0, high=1.0, closed="left")
-    b2 = check_scalar(b2, "b2", owner, low=0.0, high=1.0, closed="left")
-    eps = check_scalar(eps, "eps", owner, low=0.0, closed="left")
-    return from_rule(_Adam(b1, b2, eps, bool(amsgrad)))
+    return from_rule(_Adam(*check_betas_eps("scale_by_adam", b1, b2, eps), bool(amsgrad)))
+
+
+def check_betas_eps(owner, b1, b2, eps):
+    """``(b1, b2, eps)`` checked: b1, b2 in [0, 1), eps >= 0 (torch's ranges)."""
+    return (check_scalar(b1, "b1", owner, low=0.0, high=1.0, closed="left"),
+            check_scalar(b2, "b2", owner, low=0.0, high=1.0, closed="left"),
+            check_scalar(eps, "eps", owner, low=0.0, closed="left"))
+
+
+def adam_family_tail():
+    """The arguments after ``weight_decay`` that NAdam and RAdam share with torch:
+    ``decoupled_weight_decay, *, foreach, maximize, capturable, differentiable``."""
+    return (flag("decoupled_weight_decay",
+                 doc="weight decay after the preconditioner (AdamW-style)"),
+            ) + implementation_flags("foreach", keyword_only=("foreach",)) + (
+        flag("maximize", keyword_only=True),) + implementation_flags(
+        "capturable", "differentiable", keyword_only=("capturable", "differentiable"))
 
 
 TRANSFORMS = (scale_by_adam,)
@@ -70,15 +82,8 @@ TRANSFORMS = (scale_by_adam,)
 def build_adam(hp, decoupled):
     """``[negate] -> [add_decayed_weights (L2)] -> scale_by_adam -> [add_decayed_weights
     (decoupled)] -> scale_by_learning_rate``."""
-    wd = hp["weight_decay"]
-    parts = [tx.negate()] if hp["maximize"] else []
-    if wd and not decoupled:
-        parts.append(tx.add_decayed_weights(wd))
-    parts.append(scale_by_adam(*hp["betas"], hp["eps"], hp["amsgrad"]))
-    if wd and decoupled:
-        parts.append(tx.add_decayed_weights(wd))
-    parts.append(tx.scale_by_learning_rate(hp["lr"]))
-    return parts
+    return tx.with_weight_decay(scale_by_adam(*hp["betas"], hp["eps"], hp["amsgrad"]), hp,
+                                decoupled)
 
 
 ADAM_FORMULA = """

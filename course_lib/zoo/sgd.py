@@ -11,15 +11,9 @@ from ._spec import FUSED_CONSTRAINTS, Constraint, OptimizerSpec, flag, implement
 
 def build(hp):
     """The recipe: ``[negate] -> [add_decayed_weights] -> [trace] -> scale_by_learning_rate``."""
-    parts = []
-    if hp["maximize"]:
-        parts.append(tx.negate())
-    if hp["weight_decay"]:
-        parts.append(tx.add_decayed_weights(hp["weight_decay"]))
-    if hp["momentum"]:
-        parts.append(tx.trace(hp["momentum"], hp["dampening"], hp["nesterov"]))
-    parts.append(tx.scale_by_learning_rate(hp["lr"]))
-    return parts
+    core = (tx.trace(hp["momentum"], hp["dampening"], hp["nesterov"]) if hp["momentum"]
+            else None)
+    return tx.with_weight_decay(core, hp)
 
 
 SPEC = OptimizerSpec(
@@ -30,7 +24,7 @@ SPEC = OptimizerSpec(
     hparams=(
         lr(1e-3, "step size; in the recipe also a schedule t -> lr_t (t = updates done)"),
         real("momentum", 0, doc="momentum factor (torch's form: b <- momentum b + (1 - dampening) g)"),
-        real("dampening", 0, low=None, doc="dampening of the gradient in the buffer"),
+        real("dampening", 0, low=None, closed="neither", doc="dampening of the gradient in the buffer"),
         real("weight_decay", 0, doc="L2 penalty: g <- g + weight_decay x", tensor_ok=True),
         flag("nesterov", doc="Nesterov momentum (needs momentum > 0, dampening = 0)"),
         flag("maximize", keyword_only=True, doc="ascend instead of descend"),

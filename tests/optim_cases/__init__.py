@@ -24,7 +24,7 @@ from typing import Callable
 #: base step sizes per problem for optimizers whose step is lr * gradient (SGD)
 GRADIENT_SCALE = {"quadratic": 0.4, "rosenbrock": 5e-4, "mlp": 0.1}
 #: for optimizers whose step is lr * a normalised direction (Adam, RMSprop, ...)
-ADAPTIVE_SCALE = {"quadratic": 0.05, "rosenbrock": 0.01, "mlp": 0.01}
+ADAPTIVE_SCALE = {"quadratic": 0.01, "rosenbrock": 0.005, "mlp": 0.003}
 
 
 @dataclass(frozen=True)
