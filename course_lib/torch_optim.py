@@ -216,8 +216,9 @@ class SpecOptimizer(torch.optim.Optimizer):
                                   dtype=_get_scalar_dtype(is_fused=group.get("fused")))
             return torch.tensor(float(slot.init), dtype=_get_scalar_dtype())
         if slot.shape is not None:
-            return torch.full(tuple(slot.shape(tuple(p.shape))), float(slot.init),
-                              dtype=p.dtype, device=p.device)
+            shape = slot.shape_for(p.shape)
+            return None if shape is None else torch.full(
+                tuple(shape), float(slot.init), dtype=p.dtype, device=p.device)
         return torch.full_like(p, slot.init, memory_format=torch.preserve_format)
 
     def _check_param(self, p, group):
@@ -280,7 +281,10 @@ class SpecOptimizer(torch.optim.Optimizer):
 
     def _step_bucket(self, ops, ps, group, rules):
         states = [self.state[p] for p in ps]
-        u = [p.grad.to_dense() if p.grad.is_sparse else p.grad for p in ps]
+        # sparse gradients reach the rules as they are only where the spec needs them
+        # sparse (SparseAdam); elsewhere (SGD, Adagrad) as their dense equivalents
+        u = [p.grad.to_dense() if p.grad.is_sparse and not self.spec.sparse_only else p.grad
+             for p in ps]
         for rule in rules:
             if isinstance(rule, LearningRate):
                 self._finish(ops, ps, u, float(group["lr"]))

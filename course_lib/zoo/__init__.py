@@ -132,7 +132,8 @@ class StateMemory:
         """State bytes per parameter entry: for ``shapes`` (counters included), or, with
         ``shapes=None``, the large-tensor limit (array slots only)."""
         if shapes is None:
-            return sum(itemsize for s in self.slots if not s.scalar and s.shape is None)
+            return sum(itemsize for s in self.slots
+                       if s.tensor and not s.scalar and s.shape is None)
         n = sum(_numel(shape) for shape in shapes)
         return self.bytes(shapes, itemsize, scalar_itemsize) / n
 

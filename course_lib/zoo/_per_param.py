@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import array_api_compat
 
-__all__ = ["lr_now", "set_scalar", "zeros", "lerp", "norm"]
+__all__ = ["lr_now", "set_scalar", "lerp", "norm"]
 
 
 def lr_now(lr, count):
@@ -23,12 +23,6 @@ def set_scalar(x, value):
     """Write ``value`` into the 0-d array ``x`` in place (its dtype rounds it, as a
     float32 state tensor of torch's rounds it)."""
     x[...] = value
-
-
-def zeros(like, shape):
-    """Zeros of ``shape`` with ``like``'s dtype and device."""
-    xp = array_api_compat.array_namespace(like)
-    return xp.zeros(tuple(shape), dtype=like.dtype, device=array_api_compat.device(like))
 
 
 def lerp(a, b, w):

@@ -20,13 +20,17 @@ from .. import transforms as tx
 from ..transforms import Rule, Slot, from_rule
 from .._validation import check_scalar
 from ._ops import Fresh
-from ._per_param import lerp, lr_now, norm, zeros
+from ._per_param import lerp, lr_now, norm
 from ._spec import HParam, OptimizerSpec, flag, implementation_flags, lr, real
 
 
 class _Adafactor(Rule):
-    slots = (Slot("step", scalar=True), Slot("row_var", init=None),
-             Slot("col_var", init=None), Slot("variance", init=None))
+    # torch's state: row and column means for matrices (and batches of them), the
+    # full second moment for vectors
+    slots = (Slot("step", scalar=True),
+             Slot("row_var", shape=lambda s: (*s[:-1], 1) if len(s) > 1 else None),
+             Slot("col_var", shape=lambda s: (*s[:-2], 1, s[-1]) if len(s) > 1 else None),
+             Slot("variance", shape=lambda s: s if len(s) <= 1 else None))
 
     def __init__(self, lr, beta2_decay, eps1, eps2, d, weight_decay):
         self.lr, self.beta2_decay = lr, beta2_decay
@@ -48,9 +52,6 @@ class _Adafactor(Rule):
             alpha = max(self.eps2, norm(p) / n ** 0.5) * rho
             if g.ndim > 1:
                 r, c = state["row_var"][i], state["col_var"][i]
-                if r is None:
-                    r = state["row_var"][i] = zeros(g, (*g.shape[:-1], 1))
-                    c = state["col_var"][i] = zeros(g, (*g.shape[:-2], 1, g.shape[-1]))
                 row_mean = xp.linalg.vector_norm(g, axis=-1, keepdims=True) ** 2 / g.shape[-1]
                 col_mean = xp.linalg.vector_norm(g, axis=-2, keepdims=True) ** 2 / g.shape[-2]
                 r[...] = lerp(r, row_mean, w)
@@ -58,8 +59,6 @@ class _Adafactor(Rule):
                 v = (r @ c) / xp.clip(xp.mean(r, axis=-2, keepdims=True), min=eps1)
             else:
                 v = state["variance"][i]
-                if v is None:
-                    v = state["variance"][i] = zeros(g, g.shape)
                 v[...] = lerp(v, g * g, w)
             u = (1.0 / xp.sqrt(xp.clip(v, min=eps1 * eps1))) * g
             clip = max(1.0, norm(u) / (n ** 0.5 * self.d))

@@ -199,6 +199,29 @@ def _check_adjust(value, name, owner):
     return value
 
 
+def _example(torch):
+    if torch:
+        return """
+>>> import torch
+>>> from course_lib.torch_optim import Muon
+>>> w = torch.zeros(3, 2, requires_grad=True)              # 2-D parameters only
+>>> opt = Muon([w], lr=0.1)
+>>> (w - 1).square().sum().backward()
+>>> opt.step()
+>>> bool((w != 0).all())                      # it moved
+True
+"""
+    return """
+>>> import numpy as np
+>>> from course_lib.optimizers import muon
+>>> opt = muon(lr=0.1)
+>>> x = np.array([[1.0, -2.0], [0.5, 1.0]]); state = opt.init(x)
+>>> u, state = opt.update(2 * x, state, x)   # gradient of ||x||^2
+>>> bool(np.linalg.norm(x + u) < np.linalg.norm(x))   # towards the minimum
+True
+"""
+
+
 def _check_param(p, owner):
     if p.ndim != 2:
         raise ValueError(
@@ -229,6 +252,7 @@ SPEC = OptimizerSpec(
     ),
     build=build,
     check_param=_check_param,
+    example=_example,
     formula="""
 B <- lerp(B, g, 1 - momentum)                    (= momentum B + (1 - momentum) g)
 D = lerp(g, B, momentum)  if nesterov  else  B

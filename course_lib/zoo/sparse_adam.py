@@ -22,7 +22,6 @@ from .. import transforms as tx
 from ..transforms import Rule, Slot, from_rule
 from .._validation import check_scalar
 from ._ops import Fresh
-from ._per_param import zeros
 from ._spec import HParam, OptimizerSpec, betas, flag, real
 
 __all__ = ["SparseGradient", "scale_by_sparse_adam"]
@@ -115,7 +114,7 @@ def _entries(g):
 
 class _SparseAdam(Rule):
     # torch keeps ``step`` as a Python int here (not a tensor): so do we
-    slots = (Slot("step", init=None), Slot("exp_avg"), Slot("exp_avg_sq"))
+    slots = (Slot("step", init=None, tensor=False), Slot("exp_avg"), Slot("exp_avg_sq"))
 
     def __init__(self, b1, b2, eps):
         self.b1, self.b2, self.eps = b1, b2, eps
@@ -126,7 +125,7 @@ class _SparseAdam(Rule):
         for i, (g, p) in enumerate(zip(grads, params)):
             t = state["step"][i] = (0 if state["step"][i] is None else int(state["step"][i])) + 1
             idx, vals = _entries(g)
-            u = zeros(p, p.shape)
+            u = xp.zeros_like(p)
             out.append(u)
             if vals.shape[0] == 0:
                 continue
@@ -175,6 +174,32 @@ def build(hp):
     return parts
 
 
+def _example(torch):
+    if torch:
+        return """
+>>> import torch
+>>> from course_lib.torch_optim import SparseAdam
+>>> emb = torch.nn.Embedding(4, 2, sparse=True)
+>>> opt = SparseAdam(emb.parameters(), lr=0.1)
+>>> before = emb.weight.detach().clone()
+>>> emb(torch.tensor([0, 2])).sum().backward()       # a sparse gradient: rows 0 and 2
+>>> opt.step()
+>>> (emb.weight.detach() != before).all(dim=1).tolist()
+[True, False, True, False]
+"""
+    return """
+>>> import numpy as np
+>>> from course_lib.optimizers import sparse_adam
+>>> from course_lib.zoo.sparse_adam import SparseGradient
+>>> opt = sparse_adam(lr=0.1)
+>>> x = np.zeros((3, 2)); state = opt.init(x)
+>>> g = SparseGradient([[1]], [[1.0, -1.0]], shape=(3, 2))      # row 1 only
+>>> u, state = opt.update(g, state, x)
+>>> bool(np.all(u[[0, 2]] == 0)), bool(np.all(u[1] != 0))
+(True, True)
+"""
+
+
 def _check_param(p, owner):
     if getattr(p, "is_sparse", False) or getattr(p, "is_complex", lambda: False)():
         raise ValueError(
@@ -200,6 +225,7 @@ SPEC = OptimizerSpec(
     sparse=True,
     sparse_only=True,
     check_param=_check_param,
+    example=_example,
     formula="""
 g <- -g                                           if maximize
 t <- t + 1                                        (every step)
