@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
-    "noisy", "steepest", "bench", "zoo",
+    "noisy", "steepest", "bench", "bench_optim", "zoo",
 }
 
 

@@ -107,8 +107,7 @@ class ForeachOps(ArrayOps):
             torch._foreach_lerp_(xs, ys, w)
 
     def addcmul_(self, xs, ys, zs, value=1.0):
-        torch._foreach_addcmul_(xs, ys, zs, value if isinstance(value, (list, tuple))
-                                else value)
+        torch._foreach_addcmul_(xs, ys, zs, value)
 
     def addcdiv_(self, xs, ys, zs, value=1.0):
         torch._foreach_addcdiv_(xs, ys, zs, value)

@@ -1,4 +1,6 @@
 """Adam in the registry: torch.optim.Adam is the oracle."""
+import torch
+
 from optim_cases import ErrorInput, OptimizerCase
 
 CASE = OptimizerCase(
@@ -13,6 +15,8 @@ CASE = OptimizerCase(
     ),
     errors=(
         ErrorInput(dict(lr=-1e-3), ValueError, "lr"),
+        ErrorInput(dict(lr=torch.tensor(1e-3), foreach=True), ValueError, "lr", recipe=False),
+        ErrorInput(dict(lr=torch.tensor([1e-3, 1e-3])), ValueError, "lr", recipe=False),
         ErrorInput(dict(eps=-1e-8), ValueError, "eps"),
         ErrorInput(dict(betas=(1.0, 0.999)), ValueError, "betas"),
         ErrorInput(dict(betas=(0.9, -0.1)), ValueError, "betas"),
