@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..transforms import Rule, Slot, from_rule
 from .._validation import check_scalar
-from ._ops import Fresh
+from ._ops import Deferred, Fresh
 from ._per_param import lr_now
 from ._spec import HParam, OptimizerSpec, flag, real
 
@@ -26,11 +26,11 @@ class _Lion(Rule):
         c = ops.mul(m, self.b1)
         ops.add_(c, grads, alpha=1.0 - self.b1)               # c = b1 m + (1 - b1) g
         u = Fresh(xp.sign(x) for x in c)
-        if self.weight_decay != 0:
-            ops.add_(u, params, alpha=self.weight_decay)     # x <- x (1 - lr wd) - lr ...
         ops.mul_(m, self.b2)
         ops.add_(m, grads, alpha=1.0 - self.b2)              # m <- b2 m + (1 - b2) g
-        return u
+        # u = sign(c) + wd x, left for the torch class to finish as lion-pytorch does:
+        # x <- x (1 - lr wd), then x <- x - lr sign(c)
+        return Deferred([(u, 1.0, 1.0)], decay=self.weight_decay)
 
 
 def scale_by_lion(b1=0.9, b2=0.99, weight_decay=0.0):
