@@ -112,6 +112,19 @@ def _entries(g):
         f"{type(g).__name__}. For dense gradients use Adam.")
 
 
+def _at_entries(g, idx, values, p):
+    """The update: ``values`` at the gradient's entries, 0 elsewhere. Sparse like torch's
+    gradient (so that a step costs the listed entries only); dense for numpy."""
+    xp = array_api_compat.array_namespace(values)
+    if not isinstance(g, SparseGradient):
+        # the indices are those of a coalesced tensor: valid and unique
+        return xp.sparse_coo_tensor(xp.stack(idx), values, tuple(p.shape),
+                                    check_invariants=False, is_coalesced=True)
+    u = xp.zeros_like(p)
+    u[idx] = values
+    return u
+
+
 class _SparseAdam(Rule):
     # torch keeps ``step`` as a Python int here (not a tensor): so do we
     slots = (Slot("step", init=None, tensor=False), Slot("exp_avg"), Slot("exp_avg_sq"))
@@ -125,9 +138,8 @@ class _SparseAdam(Rule):
         for i, (g, p) in enumerate(zip(grads, params)):
             t = state["step"][i] = (0 if state["step"][i] is None else int(state["step"][i])) + 1
             idx, vals = _entries(g)
-            u = xp.zeros_like(p)
-            out.append(u)
             if vals.shape[0] == 0:
+                out.append(xp.zeros_like(p))
                 continue
             m, v = state["exp_avg"][i], state["exp_avg_sq"][i]
             m_old, v_old = m[idx], v[idx]
@@ -135,7 +147,7 @@ class _SparseAdam(Rule):
             v_new = v_old + (vals * vals - v_old) * (1 - b2)
             m[idx], v[idx] = m_new, v_new
             c = math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-            u[idx] = c * (m_new / (xp.sqrt(v_new) + self.eps))
+            out.append(_at_entries(g, idx, c * (m_new / (xp.sqrt(v_new) + self.eps)), p))
         return out
 
 
