@@ -19,21 +19,12 @@ from course_lib import torch_optim  # noqa: E402
 
 from optim_cases import cases  # noqa: E402
 from optim_cases._problems import groups, make  # noqa: E402
+from optim_cases._problems import float64_one_thread  # noqa: E402,F401 (autouse)
 
 BITWISE = ("sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "nadam", "rprop",
            "lion")
 PARAMS = [pytest.param(c, i, id=f"{c.name}-{i}") for c in cases() if c.name in BITWISE
           for i, hp in enumerate(c.grid) if not hp.get("fused")]
-
-
-@pytest.fixture(autouse=True)
-def _float64_one_thread():
-    n, dtype = torch.get_num_threads(), torch.get_default_dtype()
-    torch.set_num_threads(1)
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_num_threads(n)
-    torch.set_default_dtype(dtype)
 
 
 def _run(cls, case, hp, steps=100, problem="mlp"):
