@@ -13,6 +13,7 @@ sampling      minibatch samplers and minibatch-gradient variance
 noisy         any problem as a finite sum with known gradient noise (SGD experiments)
 steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
+convexity     convexity tests, curvature constants, critical points, saddle escape, PL
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
@@ -27,7 +28,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
-    "noisy", "steepest", "bench", "chapter_lint", "loop", "result",
+    "noisy", "steepest", "bench", "chapter_lint", "loop", "result", "convexity",
 }
 
 
