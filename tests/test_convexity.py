@@ -230,3 +230,30 @@ def test_gd_on_pl_example_converges_linearly_within_bound():
 def test_pl_constant_bad_input():
     with pytest.raises(ValueError, match="'f_star' parameter of pl_constant"):
         cv.pl_constant(pr.Saddle(), [[1.0, 0.0]])
+
+
+# --------------------------------------------------------------------------- the graders' tables
+def test_classify_exercise_table_agrees_with_library():
+    from course_lib.grading.checks import ex02_classify as ex
+    for k, eigs in enumerate(ex.ROTATED + ex.ZEROS + ex.ROUNDING):
+        assert cv.classify_hessian(ex.rotated(eigs, k)) == ex.kind_of(eigs), eigs
+    # the edges are reached: every kind occurs, and rounding decides some cases
+    kinds = {ex.kind_of(e) for e in ex.ROTATED + ex.ZEROS + ex.ROUNDING}
+    assert kinds == {"minimum", "maximum", "saddle", "degenerate"}
+
+
+def test_chords_exercise_closed_form_agrees_with_library():
+    from course_lib.grading.checks import ex02_chords as ex
+    for spec, x, y in ex.QUADRATICS:
+        np.testing.assert_allclose(ex.closed_form(spec, x, y, ex.ALPHAS),
+                                   ex.library_reference(spec, x, y, ex.ALPHAS),
+                                   rtol=1e-10, atol=1e-12)
+    # some non-convex cases have negative gaps (the point of the exercise)
+    assert any(np.min(ex.library_reference(s, x, y, ex.ALPHAS)) < 0 for s, x, y in ex.NONCONVEX)
+
+
+def test_constants_exercise_reference_agrees_with_library():
+    from course_lib.grading.checks import ex02_constants as ex
+    for case in ex.SPD + ex.INDEFINITE:
+        np.testing.assert_allclose(ex.reference(case.args[0]),
+                                   cv.curvature_constants(case.args[0]), rtol=1e-10, atol=1e-14)
