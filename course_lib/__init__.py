@@ -16,6 +16,7 @@ rates         convergence-rate formulas that the notebooks check against runs
 convexity     convexity tests, curvature constants, critical points, saddle escape, PL
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
+saddle_widgets  the saddle-escape explorer of chapter 02
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
@@ -29,6 +30,7 @@ _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "chapter_lint", "loop", "result", "convexity",
+    "saddle_widgets",
 }
 
 

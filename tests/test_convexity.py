@@ -257,3 +257,15 @@ def test_constants_exercise_reference_agrees_with_library():
     for case in ex.SPD + ex.INDEFINITE:
         np.testing.assert_allclose(ex.reference(case.args[0]),
                                    cv.curvature_constants(case.args[0]), rtol=1e-10, atol=1e-14)
+
+
+def test_saddle_explorer_driven_from_code(capsys):
+    from course_lib.saddle_widgets import saddle_explorer
+    box = saddle_explorer(curvature=0.4, seeds=30)
+    box.curvature.value = 0.1
+    measured, predicted, se = box.result
+    assert predicted == cv.predicted_escape_time(0.1, 0.5, 1.0, noise=1e-3)[0]
+    assert abs(measured - predicted) < 4 * se
+    assert "negative curvature 0.10" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="'curvature' parameter of saddle_explorer"):
+        saddle_explorer(curvature=5.0)
