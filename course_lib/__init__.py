@@ -15,6 +15,7 @@ steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
+adaptive      chapter 04's tools: updates for a gradient sequence, Reddi et al.'s problem
 zoo           every optimizer declared once (spec, update rule, recipe), one file each
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 corrections   the log of statements in the source material that the course corrects
@@ -29,6 +30,7 @@ _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop", "result",
+    "adaptive",
 }
 
 
