@@ -488,3 +488,14 @@ class SGDExplorer(_Explorer):
 def sgd_explorer(**kwargs):
     """The SGD explorer as a widget box (``box.explorer`` is the :class:`SGDExplorer`)."""
     return SGDExplorer(**kwargs).widget
+
+
+__all__ += ["adaptive_explorer"]
+
+
+def adaptive_explorer(**kwargs):
+    """Chapter 04's explorer, Adam vs RMSprop vs SGD with momentum on a 2-d problem: an
+    :class:`course_lib.widgets_adaptive.AdaptiveExplorer` (display its ``.widget``)."""
+    from .widgets_adaptive import AdaptiveExplorer
+
+    return AdaptiveExplorer(**kwargs)
