@@ -88,3 +88,23 @@ def test_regret_closed_form():
     assert prob.value([1.0]) == pytest.approx(2 / 3)
     np.testing.assert_array_equal([prob.grad_at(t)[0] for t in (1, 2, 3, 4)],
                                   [4.0, -1.0, -1.0, 4.0])
+
+
+def test_newton_schulz_singular_values_against_torch_muon_and_the_svd():
+    from torch.optim._muon import _zeropower_via_newtonschulz
+    from course_lib.adaptive import newton_schulz_singular_values
+    g = torch.randn(96, 48, generator=torch.Generator().manual_seed(3))
+    u, s, vt = np.linalg.svd(g.double().numpy(), full_matrices=False)
+    for coef, steps in (((1.5, -0.5, 0.0), 30), ((3.4445, -4.775, 2.0315), 5)):
+        out = _zeropower_via_newtonschulz(g, coef, steps, 1e-7).double().numpy()
+        # torch iterates in bfloat16 (8 bits of mantissa): agreement to a few 1e-3
+        np.testing.assert_allclose(np.sort(np.linalg.svd(out, compute_uv=False)),
+                                   np.sort(newton_schulz_singular_values(s, coef, steps)),
+                                   atol=0.02)
+    cubic = _zeropower_via_newtonschulz(g, (1.5, -0.5, 0.0), 30, 1e-7).double().numpy()
+    assert np.linalg.norm(cubic - u @ vt, 2) < 0.03             # the polar factor U V^T
+    assert np.allclose(newton_schulz_singular_values(s, steps=40), 1.0, atol=1e-12)
+    with pytest.raises(ValueError, match="'sigma' parameter of newton_schulz_singular_values"):
+        newton_schulz_singular_values([0.0, 0.0])
+    with pytest.raises(ValueError, match="'coefficients' parameter"):
+        newton_schulz_singular_values([1.0], coefficients=(1.0, 2.0))

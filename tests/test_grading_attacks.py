@@ -34,7 +34,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ATTACK_DIR = FIXTURES / "attacks"
 RIGHT = {"ex01_backtracking": FIXTURES / "right/ex01_backtracking/powers_of_beta.py",
          "ex01_gradient_descent": FIXTURES / "right/ex01_gradient_descent/preallocated.py",
-         "ex01_minibatch": FIXTURES / "right/ex01_minibatch/choice_without_replacement.py"}
+         "ex01_minibatch": FIXTURES / "right/ex01_minibatch/choice_without_replacement.py",
+         "ex04_adam": FIXTURES / "right/ex04_adam/vectorised_moments.py",
+         "ex04_amsgrad": FIXTURES / "right/ex04_amsgrad/bias_in_the_step_size.py",
+         "ex04_rmsprop": FIXTURES / "right/ex04_rmsprop/preallocated.py"}
 CLASSES = ("leave_early", "forge", "tamper", "exhaust", "escape", "reach_solutions",
            "network", "why_defects")
 SECRET = "COURSE_ATTACK_SECRET_TOKEN"
