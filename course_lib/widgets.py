@@ -490,6 +490,13 @@ def sgd_explorer(**kwargs):
     return SGDExplorer(**kwargs).widget
 
 
+# chapter 02's explorer lives in its own module; re-exported so chapters find every
+# explorer here (``widgets.saddle_explorer``)
+from .saddle_widgets import saddle_explorer  # noqa: E402
+
+__all__ += ["saddle_explorer"]
+
+
 __all__ += ["adaptive_explorer"]
 
 
