@@ -16,6 +16,7 @@ rates         convergence-rate formulas that the notebooks check against runs
 convexity     convexity tests, curvature constants, critical points, saddle escape, PL
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
+adaptive      chapter 04's tools: updates for a gradient sequence, Reddi et al.'s problem
 zoo           every optimizer declared once (spec, update rule, recipe), one file each
 saddle_widgets  the saddle-escape explorer of chapter 02
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
@@ -31,7 +32,7 @@ _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop",
-    "result", "convexity", "saddle_widgets",
+    "result", "convexity", "saddle_widgets", "adaptive",
 }
 
 

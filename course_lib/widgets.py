@@ -495,3 +495,14 @@ def sgd_explorer(**kwargs):
 from .saddle_widgets import saddle_explorer  # noqa: E402
 
 __all__ += ["saddle_explorer"]
+
+
+__all__ += ["adaptive_explorer"]
+
+
+def adaptive_explorer(**kwargs):
+    """Chapter 04's explorer, Adam vs RMSprop vs SGD with momentum on a 2-d problem: an
+    :class:`course_lib.widgets_adaptive.AdaptiveExplorer` (display its ``.widget``)."""
+    from .widgets_adaptive import AdaptiveExplorer
+
+    return AdaptiveExplorer(**kwargs)

