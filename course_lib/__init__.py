@@ -13,6 +13,9 @@ sampling      minibatch samplers and minibatch-gradient variance
 noisy         any problem as a finite sum with known gradient noise (SGD experiments)
 steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
+constrained   Lagrange/KKT: KKT Newton, KKT residuals, QP and SVM duals, projected
+              gradient, penalty and augmented-Lagrangian methods
+projections   Euclidean projections: ball, box, simplex, l1 ball, box + hyperplane
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
@@ -28,6 +31,7 @@ _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "chapter_lint", "loop", "result",
+    "constrained", "projections",
 }
 
 
