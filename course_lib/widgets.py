@@ -488,3 +488,7 @@ class SGDExplorer(_Explorer):
 def sgd_explorer(**kwargs):
     """The SGD explorer as a widget box (``box.explorer`` is the :class:`SGDExplorer`)."""
     return SGDExplorer(**kwargs).widget
+
+
+# chapter 08's explorer lives in its own module; re-exported here for `widgets.<name>`
+from .widgets_lagrange import LagrangeExplorer, lagrange_explorer  # noqa: E402,F401

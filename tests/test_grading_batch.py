@@ -28,7 +28,7 @@ CAROL_WRONG = WRONG / "ex01_backtracking" / "ignores_c.py"
 ODD = '=HYPERLINK("x"), José O\'Brien;\n rm -rf ~'
 NON_UTF8 = b"\xfe\xff student"           # not valid UTF-8
 DOTTED = b"..\xff"                       # hidden (starts with "."): skipped, and listed
-EXERCISES = ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch"]
+EXERCISES = sorted(p.stem for p in SOLUTIONS.glob("ex*.py"))   # every exercise
 
 
 def _fails(path):
@@ -121,9 +121,8 @@ def _expected():
     return {
         "alice": dict(full),
         "bob": dict(zero),
-        "carol": {"ex01_backtracking": full["ex01_backtracking"] - carol_lost,
-                  "ex01_gradient_descent": full["ex01_gradient_descent"],
-                  "ex01_minibatch": 0.0},
+        "carol": {**zero, "ex01_backtracking": full["ex01_backtracking"] - carol_lost,
+                  "ex01_gradient_descent": full["ex01_gradient_descent"]},
         "mallory": {**zero, "ex01_minibatch": full["ex01_minibatch"]},
         "'" + ODD: {**zero, "ex01_minibatch": full["ex01_minibatch"]},
         "grades.csv": dict(zero),
@@ -139,7 +138,7 @@ def test_every_student_has_a_row_with_the_expected_points(batch):
     assert set(rows) == set(expected)
     assert len(batch["rows"]) == len(expected)
     max_total = sum(e.max_score for e in all_exercises())
-    assert max_total == 25
+    assert max_total == 45
     for student, points in expected.items():
         row = rows[student]
         got = {n: float(row[n]) for n in EXERCISES}
@@ -159,7 +158,7 @@ def test_every_student_has_a_row_with_the_expected_points(batch):
     assert "ex01_gradient_descent: could not be imported" in failed["mallory"]
     assert "symbolic link" in failed["'" + ODD] and "ex01_minibatch" not in failed["'" + ODD]
     assert "refused" in failed["trudy"] and "symbolic link" in failed["trudy"]
-    assert failed["bob"].count("not_implemented") == 3
+    assert failed["bob"].count("not_implemented") == len(EXERCISES)
 
 
 def test_output_folders_are_safe_and_complete(batch):
@@ -189,7 +188,7 @@ def test_results_json_is_gradescope_and_agrees_with_the_csv(batch):
         folder = batch["out"] / row["folder"]
         data = json.loads((folder / "results.json").read_text())
         assert data["score"] == float(row["total"])
-        assert data["max_score"] == 25
+        assert data["max_score"] == sum(e.max_score for e in ex.values())
         assert len(data["tests"]) == n_checks
         for t in data["tests"]:
             assert set(t) >= {"name", "score", "max_score", "status", "output"}
@@ -199,7 +198,8 @@ def test_results_json_is_gradescope_and_agrees_with_the_csv(batch):
             assert t["score"] == (t["max_score"] if t["status"] == "passed" else 0)
         assert sum(t["score"] for t in data["tests"]) == data["score"]
         report = (folder / "report.txt").read_text()
-        assert f"Total: {float(row['total']):g} / 25 points" in report
+        assert (f"Total: {float(row['total']):g} / "
+                f"{sum(e.max_score for e in ex.values()):g} points") in report
     mallory = json.loads((batch["out"] / "mallory" / "results.json").read_text())
     text = json.dumps(mallory)
     assert "did not return within 5 s" in text and "exited with code 7" in text
