@@ -18,6 +18,7 @@ constrained   Lagrange/KKT: KKT Newton, KKT residuals, QP and SVM duals, project
 projections   Euclidean projections: ball, box, simplex, l1 ball, box + hyperplane
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
+zoo           every optimizer declared once (spec, update rule, recipe), one file each
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
@@ -30,7 +31,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
-    "noisy", "steepest", "bench", "chapter_lint", "loop", "result",
+    "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop", "result",
     "constrained", "projections",
 }
 
