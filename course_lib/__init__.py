@@ -14,6 +14,9 @@ noisy         any problem as a finite sum with known gradient noise (SGD experim
 steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
 convexity     convexity tests, curvature constants, critical points, saddle escape, PL
+constrained   Lagrange/KKT: KKT Newton, KKT residuals, QP and SVM duals, projected
+              gradient, penalty and augmented-Lagrangian methods
+projections   Euclidean projections: ball, box, simplex, l1 ball, box + hyperplane
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
 adaptive      chapter 04's tools: updates for a gradient sequence, Reddi et al.'s problem
@@ -32,7 +35,7 @@ _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop",
-    "result", "convexity", "saddle_widgets", "adaptive",
+    "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
 }
 
 

@@ -66,6 +66,14 @@ STATUS = {
                                      "iterate."),
     "steps_done": (4, True, "Completed the requested number of steps."),
     "callback": (99, False, "`callback` raised `StopIteration`."),
+    # constrained methods (course_lib.constrained)
+    "infeasible": (10, False, "No feasible point was found: the constraint violation stayed "
+                              "bounded away from zero (the constraints look inconsistent, "
+                              "or the dual is unbounded)."),
+    "singular_kkt": (11, False, "The KKT system is singular: the constraint gradients vanish "
+                                "or are linearly dependent (LICQ fails), or the Hessian is "
+                                "singular on the constraints' tangent space; no unique "
+                                "Newton step or multiplier exists."),
 }
 
 _BY_CODE = {code: reason for reason, (code, _, _) in STATUS.items()}

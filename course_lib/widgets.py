@@ -506,3 +506,5 @@ def adaptive_explorer(**kwargs):
     from .widgets_adaptive import AdaptiveExplorer
 
     return AdaptiveExplorer(**kwargs)
+# chapter 08's explorer lives in its own module; re-exported here for `widgets.<name>`
+from .widgets_lagrange import LagrangeExplorer, lagrange_explorer  # noqa: E402,F401

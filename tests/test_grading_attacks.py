@@ -47,7 +47,8 @@ CLASSES = ("leave_early", "forge", "tamper", "exhaust", "escape", "reach_solutio
 SECRET = "COURSE_ATTACK_SECRET_TOKEN"
 SECRET_VALUE = "s3cr3t-" + hashlib.sha256(b"grader").hexdigest()[:12]
 PORTS = range(47120, 47130)
-LIMITS = Limits(call_timeout=3.0, cpu_seconds=6, memory_mb=1024)
+# generous: correct answers beside the attacks must finish on a loaded 2-core machine
+LIMITS = Limits(call_timeout=8.0, cpu_seconds=8, memory_mb=1024)
 
 
 def _declared(path):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_lib.grading import grade, grade_file
+from course_lib.grading import all_exercises, grade, grade_file
 from course_lib.grading.__main__ import main as cli
 from course_lib.grading.runner import LearnerCrashed, LearnerModule, LearnerRaised, Limits
 from course_lib.paths import SOLUTIONS

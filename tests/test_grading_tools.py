@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import course_lib
-from course_lib.grading import check
+from course_lib.grading import all_exercises, check
 from course_lib.grading.protocol import Opaque, ProtocolError, decode, dumps, encode, loads
 from course_lib.grading.specs import FunctionSpec, worker_tags
 from course_lib.grading.stubs import StubError, generate_stubs, make_stub, solution_blocks
@@ -363,7 +363,6 @@ def test_pytest_grades_each_check_as_a_test_with_its_points_and_hint(tmp_path):
     out = _pytest(str(folder), "-v", "--grade-report", str(tmp_path / "pytest.json"),
                   cwd=tmp_path)
     assert out.returncode == 1, out.stdout + out.stderr
-    from course_lib.grading import all_exercises
     for e in all_exercises():
         for c in e.checks:
             assert f"{e.name}.py::{c.name} " in out.stdout, c.name

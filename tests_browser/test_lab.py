@@ -431,3 +431,32 @@ def test_convexity_runs_and_its_saddle_explorer_talks_to_the_kernel(page, lab):
     assert readout.inner_text().strip() == after
     assert re.search(r"escaped after [\d.]+ ± [\d.]+ steps", out.inner_text())
     screenshot(page, "02_convexity_explorer.png")
+def test_lagrange_chapter_runs_and_its_explorer_redraws(page, lab):
+    name = "08_lagrange_kkt.ipynb"
+    state, seconds = open_and_run_all(page, lab, name, timeout=240)
+    print(f"{name}: {state['code']} code cells ran in {seconds:.1f} s")
+    assert_ran_without_errors(page, state, name)
+
+    for exercise in ("ex08_kkt_residuals", "ex08_simplex_projection", "ex08_projected_step"):
+        table = page.locator(".jp-RenderedHTMLCommon table", has_text=exercise)
+        assert table.count() >= 1, f"check({exercise!r}) showed no table"
+        assert re.search(r"\d+ / \d+", table.first.inner_text()), "no score in the table"
+
+    box = page.locator(".jp-OutputArea-output", has=page.locator("img.widget-image")) \
+        .filter(has_text="level b")
+    assert box.count() == 1, "the Lagrange explorer did not render (exactly once)"
+    image = box.locator("img.widget-image")
+    info = box.locator(".widget-html")
+    _wait(lambda: image.evaluate("i => i.complete && i.naturalWidth > 100"), 20,
+          "the explorer's image")
+    before = image_digest(image)
+    # the notebook's explorer-check cell leaves the slider at b = 4 (step 0.05)
+    assert re.search(r"b = 4\.000\s", info.inner_text()), info.inner_text()
+    handle = box.locator(".widget-slider").first.locator(".noUi-handle")
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    handle.press("ArrowRight")                          # b 4.00 -> 4.05
+    _wait(lambda: re.search(r"b = 4\.050\s", info.inner_text()), 30,
+          "the kernel to redraw b = 4.05")
+    _wait(lambda: image_digest(image) != before, 30, "the explorer's image to change")
+    screenshot(page, "08_lagrange_kkt_explorer.png")
