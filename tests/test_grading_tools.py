@@ -19,8 +19,7 @@ from course_lib.grading.stubs import StubError, generate_stubs, make_stub, solut
 from course_lib.grading.workspace import reset_exercise, sync_exercises
 from course_lib.paths import REPO_ROOT, SOLUTIONS, STUBS
 
-NAMES = ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch", "ex02_chords",
-         "ex02_classify", "ex02_constants", "ex04_adam", "ex04_amsgrad", "ex04_rmsprop"]
+NAMES = sorted(p.stem for p in SOLUTIONS.glob("ex*.py"))   # every exercise of the course
 
 
 # --- wire format ----------------------------------------------------------------------------
