@@ -15,6 +15,7 @@ steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
+second_order  Newton, Gauss-Newton, BFGS, L-BFGS, HVPs, CG, Lanczos, K-FAC/Shampoo/Sophia
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
@@ -28,6 +29,7 @@ _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "chapter_lint", "loop", "result",
+    "second_order",
 }
 
 

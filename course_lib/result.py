@@ -66,6 +66,10 @@ STATUS = {
                                      "iterate."),
     "steps_done": (4, True, "Completed the requested number of steps."),
     "callback": (99, False, "`callback` raised `StopIteration`."),
+    "singular_hessian": (20, False, "The Hessian (or its model) is singular, or not "
+                                    "positive definite where a descent step needs it to "
+                                    "be: no Newton step; damp it (trust region, "
+                                    "Levenberg-Marquardt) or modify the Hessian."),
 }
 
 _BY_CODE = {code: reason for reason, (code, _, _) in STATUS.items()}
