@@ -145,7 +145,7 @@ def test_shampoo_root_and_scale_invariance():
         d, _, _ = shampoo_preconditioner([scale * np.outer(u, v)], eps=1e-12)
         np.testing.assert_allclose(d, np.outer(u, v) / (np.linalg.norm(u) * np.linalg.norm(v)),
                                    rtol=1e-5, atol=1e-8)
-    with pytest.raises(ValueError, match="'M' parameter of matrix_inverse_root"):
+    with pytest.raises(ValueError, match="'M' parameter of matrix_inverse_root must be positive semidefinite"):
         matrix_inverse_root(np.diag([1.0, -1.0]), 4)
 
 

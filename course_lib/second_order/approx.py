@@ -65,7 +65,8 @@ def kfac_precondition(grad_W, A, G, damping=0.0):
 
 
 def matrix_inverse_root(M, p, eps=0.0):
-    """``(M + eps I)^(-1/p)`` of a symmetric PSD matrix by eigendecomposition.
+    """``(M + eps I)^(-1/p)`` of a symmetric PSD matrix by eigendecomposition
+    (eigenvalues below 0 by round-off are set to 0 first).
 
     Examples
     --------
@@ -77,11 +78,14 @@ def matrix_inverse_root(M, p, eps=0.0):
     M = check_array(M, "M", owner, ndim=2)
     p = check_scalar(p, "p", owner, low=0.0)
     eps = check_scalar(eps, "eps", owner, low=0.0, closed="left")
-    w, U = np.linalg.eigh(0.5 * (M + M.T) + eps * np.eye(len(M)))
+    w, U = np.linalg.eigh(0.5 * (M + M.T))
+    if np.min(w) < -1e-10 * max(np.max(np.abs(w)), 1e-300):
+        raise ValueError(f"The 'M' parameter of {owner} must be positive semidefinite. Got "
+                         f"smallest eigenvalue {np.min(w):.3g} instead.")
+    w = np.maximum(w, 0.0) + eps                 # round-off below 0 is clipped
     if np.min(w) <= 0:
-        raise ValueError(f"The 'M' parameter of {owner} must be positive definite after "
-                         f"adding eps I. Got smallest eigenvalue {np.min(w):.3g} instead "
-                         f"(increase eps).")
+        raise ValueError(f"The 'eps' parameter of {owner} must be > 0 when 'M' is singular. "
+                         f"Got {eps!r} instead.")
     return (U * w ** (-1.0 / p)) @ U.T
 
 
