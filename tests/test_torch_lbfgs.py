@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_lib.second_order.torch_lbfgs import LBFGS
+from course_lib.torch_optim import LBFGS
 
 
 def _model(seed=0, hidden=None):
@@ -89,10 +89,10 @@ def test_lbfgs_state_counts_match_torch():
 
 
 @pytest.mark.parametrize("kw,match", [
-    (dict(lr=-1.0), "'lr' parameter of LBFGS"),
-    (dict(history_size=0), "'history_size' parameter of LBFGS"),
-    (dict(line_search_fn="armijo"), "'line_search_fn' parameter of LBFGS"),
-    (dict(max_iter=0), "'max_iter' parameter of LBFGS"),
+    (dict(lr=-1.0), "'lr' parameter of torch_optim.LBFGS"),
+    (dict(history_size=0), "'history_size' parameter of torch_optim.LBFGS"),
+    (dict(line_search_fn="armijo"), "'line_search_fn' parameter of torch_optim.LBFGS"),
+    (dict(max_iter=0), "'max_iter' parameter of torch_optim.LBFGS"),
 ])
 def test_lbfgs_bad_arguments(kw, match):
     with pytest.raises((ValueError, TypeError), match=match):

@@ -17,11 +17,40 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._validation import check_int, check_scalar
+from .._validation import check_int
+from ..zoo._spec import HParam
 from .quasi_newton import two_loop
 from .wolfe import strong_wolfe
 
-__all__ = ["LBFGS"]
+__all__ = ["LBFGS", "HPARAMS"]
+
+
+def _max_eval(value, name, owner):
+    return None if value is None else check_int(value, name, owner, low=1)
+
+
+def _line_search(value, name, owner):
+    if value not in (None, "strong_wolfe"):
+        raise ValueError(f"The {name!r} parameter of {owner} must be None or "
+                         f"'strong_wolfe'. Got {value!r} instead.")
+    return value
+
+
+#: torch.optim.LBFGS's hyper-parameters in its signature order, declared as the zoo
+#: declares its optimizers' (a closure-based optimizer has no transform recipe, so it
+#: is not a zoo spec; these declarations check the arguments).
+HPARAMS = (
+    HParam("lr", 1, "lr", low=0.0, closed="left", doc="step length (fixed step, or the "
+           "line search's first trial)"),
+    HParam("max_iter", 20, "int", low=1, doc="iterations per step()"),
+    HParam("max_eval", None, "any", check=_max_eval,
+           doc="evaluations per step() (default max_iter * 5 // 4)"),
+    HParam("tolerance_grad", 1e-7, low=0.0, closed="left", doc="stop at max|g| <= this"),
+    HParam("tolerance_change", 1e-9, low=0.0, closed="left",
+           doc="stop when a step or the loss change is below this"),
+    HParam("history_size", 100, "int", low=1, doc="curvature pairs kept"),
+    HParam("line_search_fn", None, "any", check=_line_search, doc="None or 'strong_wolfe'"),
+)
 
 
 class LBFGS(torch.optim.Optimizer):
@@ -66,22 +95,14 @@ class LBFGS(torch.optim.Optimizer):
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
                  tolerance_change=1e-9, history_size=100, line_search_fn=None):
-        owner = "LBFGS"
-        check_scalar(lr, "lr", owner, low=0.0, closed="left")
-        check_int(max_iter, "max_iter", owner, low=1)
-        if max_eval is None:
-            max_eval = max_iter * 5 // 4
-        check_int(max_eval, "max_eval", owner, low=1)
-        check_scalar(tolerance_grad, "tolerance_grad", owner, low=0.0, closed="left")
-        check_scalar(tolerance_change, "tolerance_change", owner, low=0.0, closed="left")
-        check_int(history_size, "history_size", owner, low=1)
-        if line_search_fn not in (None, "strong_wolfe"):
-            raise ValueError(f"The 'line_search_fn' parameter of {owner} must be None or "
-                             f"'strong_wolfe'. Got {line_search_fn!r} instead.")
-        defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
-                        tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
-                        history_size=history_size, line_search_fn=line_search_fn)
-        super().__init__(params, defaults)
+        owner = "torch_optim.LBFGS"
+        given = dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
+                     tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
+                     history_size=history_size, line_search_fn=line_search_fn)
+        hp = {h.name: h.validate(given[h.name], owner, torch=True) for h in HPARAMS}
+        if hp["max_eval"] is None:
+            hp["max_eval"] = hp["max_iter"] * 5 // 4
+        super().__init__(params, hp)
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter "
                              "groups): pass one iterable of tensors.")
