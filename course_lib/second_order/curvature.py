@@ -22,8 +22,8 @@ import numpy as np
 
 from .._validation import (check_array, check_callable, check_int, check_random_state,
                            check_scalar)
-from ..line_search import backtracking_armijo
 from ..result import Recorder
+from ._steps import armijo_move, finish
 
 __all__ = ["hvp_fd", "hessian_from_hvp", "conjugate_gradient", "CGResult",
            "hessian_free_newton", "power_iteration", "lanczos", "hutchinson",
@@ -186,16 +186,14 @@ def hessian_free_newton(problem, x0, *, hvp=None, gtol=1e-6, maxiter=100, cg_max
         nhvp += counter[0]
         cg_its.append(cg.iterations)
         p = cg.x
-        ls = backtracking_armijo(rec.value, x, p, g, fx=fx)
-        if not ls.success:
-            rec.stop("line_search_failed")
+        moved = armijo_move(rec, x, p, g, fx)
+        if moved is None:
             break
-        x, fx = x + ls.step * p, ls.fval
-        g = rec.grad(x)
-        if rec.step(x, fx, g, lr=ls.step):
+        x, fx, g, t = moved
+        if rec.step(x, fx, g, lr=t):
             break
     else:
-        rec.stop("converged" if np.max(np.abs(g)) <= gtol else "max_steps")
+        finish(rec, g, gtol)
     return rec.result(nhvp=nhvp, cg_iterations=cg_its)
 
 

@@ -32,6 +32,7 @@ import numpy as np
 from .._validation import check_callable, check_int, check_scalar
 from ..line_search import backtracking_armijo
 from ..result import Recorder
+from ._steps import armijo_move, finish
 
 __all__ = ["newton_step", "newton", "levenberg_marquardt", "gauss_newton",
            "LeastSquaresProblem"]
@@ -172,7 +173,7 @@ def newton(problem, x0, *, line_search=False, modify=False, gtol=1e-8, maxiter=1
         if rec.step(x, fx, g, lr=t):
             break
     else:
-        rec.stop("converged" if np.max(np.abs(g)) <= gtol else "max_steps")
+        finish(rec, g, gtol)
     return rec.result(nhev=nhev, taus=taus)
 
 
@@ -255,7 +256,7 @@ def levenberg_marquardt(problem, x0, *, mu0=1e-3, gtol=1e-8, maxiter=200, callba
                 rec.stop("line_search_failed")
                 break
     else:
-        rec.stop("converged" if np.max(np.abs(g)) <= gtol else "max_steps")
+        finish(rec, g, gtol)
     return rec.result(nhev=nhev, mus=mus)
 
 
@@ -344,14 +345,12 @@ def gauss_newton(residual, jacobian, x0, *, gtol=1e-10, maxiter=100, callback=No
         if rank < J.shape[1] or not float(g @ p) < 0:
             rec.stop("singular_hessian")
             break
-        ls = backtracking_armijo(rec.value, x, p, g, fx=fx)
-        if not ls.success:
-            rec.stop("line_search_failed")
+        moved = armijo_move(rec, x, p, g, fx)
+        if moved is None:
             break
-        x, fx = x + ls.step * p, ls.fval
-        g = rec.grad(x)
-        if rec.step(x, fx, g, lr=ls.step):
+        x, fx, g, t = moved
+        if rec.step(x, fx, g, lr=t):
             break
     else:
-        rec.stop("converged" if np.max(np.abs(g)) <= gtol else "max_steps")
+        finish(rec, g, gtol)
     return rec.result(njac=njac)
