@@ -285,3 +285,11 @@ def test_newton_needs_a_hessian():
         def grad(self, x): return x
     with pytest.raises(TypeError, match="'problem' parameter of newton must have a hessian"):
         newton(NoHess(), [1.0])
+
+
+def test_second_order_does_not_import_torch():
+    import subprocess
+    import sys
+    code = ("import sys, course_lib, course_lib.second_order; "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
