@@ -34,7 +34,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ATTACK_DIR = FIXTURES / "attacks"
 RIGHT = {"ex01_backtracking": FIXTURES / "right/ex01_backtracking/powers_of_beta.py",
          "ex01_gradient_descent": FIXTURES / "right/ex01_gradient_descent/preallocated.py",
-         "ex01_minibatch": FIXTURES / "right/ex01_minibatch/choice_without_replacement.py"}
+         "ex01_minibatch": FIXTURES / "right/ex01_minibatch/choice_without_replacement.py",
+         "ex09_newton_step": FIXTURES / "right/ex09_newton_step/inverse_matrix.py",
+         "ex09_power_iteration": FIXTURES / "right/ex09_power_iteration/normalised_quotient.py",
+         "ex09_two_loop": FIXTURES / "right/ex09_two_loop/explicit_matrix.py"}
 CLASSES = ("leave_early", "forge", "tamper", "exhaust", "escape", "reach_solutions",
            "network", "why_defects")
 SECRET = "COURSE_ATTACK_SECRET_TOKEN"

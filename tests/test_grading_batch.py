@@ -28,7 +28,7 @@ CAROL_WRONG = WRONG / "ex01_backtracking" / "ignores_c.py"
 ODD = '=HYPERLINK("x"), José O\'Brien;\n rm -rf ~'
 NON_UTF8 = b"\xfe\xff student"           # not valid UTF-8
 DOTTED = b"..\xff"                       # hidden (starts with "."): skipped, and listed
-EXERCISES = ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch"]
+EXERCISES = [e.name for e in all_exercises()]       # chapters add exercises
 
 
 def _fails(path):
@@ -121,7 +121,7 @@ def _expected():
     return {
         "alice": dict(full),
         "bob": dict(zero),
-        "carol": {"ex01_backtracking": full["ex01_backtracking"] - carol_lost,
+        "carol": {**zero, "ex01_backtracking": full["ex01_backtracking"] - carol_lost,
                   "ex01_gradient_descent": full["ex01_gradient_descent"],
                   "ex01_minibatch": 0.0},
         "mallory": {**zero, "ex01_minibatch": full["ex01_minibatch"]},
@@ -139,7 +139,6 @@ def test_every_student_has_a_row_with_the_expected_points(batch):
     assert set(rows) == set(expected)
     assert len(batch["rows"]) == len(expected)
     max_total = sum(e.max_score for e in all_exercises())
-    assert max_total == 25
     for student, points in expected.items():
         row = rows[student]
         got = {n: float(row[n]) for n in EXERCISES}

@@ -70,7 +70,8 @@ def test_two_loop_equals_bfgs_matrix_built_from_the_same_pairs():
 
 def test_bfgs_on_a_quadratic_with_exact_steps_recovers_the_inverse_hessian():
     """BFGS with exact line searches on a quadratic: H_n = A^{-1} after n steps
-    (Nocedal & Wright Theorem 6.? / the conjugate-direction property)."""
+    (quadratic termination: the search directions are A-conjugate and H_k A s_j = s_j
+    for every j < k)."""
     A = np.array([[3.0, 1.0, 0.0], [1.0, 2.0, 0.5], [0.0, 0.5, 1.0]])
     H = np.eye(3); x = np.array([1.0, -2.0, 3.0])
     for _ in range(3):
