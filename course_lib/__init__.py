@@ -13,9 +13,11 @@ sampling      minibatch samplers and minibatch-gradient variance
 noisy         any problem as a finite sum with known gradient noise (SGD experiments)
 steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
+convexity     convexity tests, curvature constants, critical points, saddle escape, PL
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
 zoo           every optimizer declared once (spec, update rule, recipe), one file each
+saddle_widgets  the saddle-escape explorer of chapter 02
 second_order  Newton, Gauss-Newton, BFGS, L-BFGS, HVPs, CG, Lanczos, K-FAC/Shampoo/Sophia
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 corrections   the log of statements in the source material that the course corrects
@@ -29,7 +31,8 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
-    "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop", "result",
+    "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop",
+    "result", "convexity", "saddle_widgets",
     "second_order",
 }
 
