@@ -22,6 +22,7 @@ widgets       ipywidgets explorers
 adaptive      chapter 04's tools: updates for a gradient sequence, Reddi et al.'s problem
 zoo           every optimizer declared once (spec, update rule, recipe), one file each
 saddle_widgets  the saddle-escape explorer of chapter 02
+second_order  Newton, Gauss-Newton, BFGS, L-BFGS, HVPs, CG, Lanczos, K-FAC/Shampoo/Sophia
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
@@ -36,6 +37,7 @@ _SUBMODULES = {
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop",
     "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
+    "second_order",
 }
 
 

@@ -74,6 +74,10 @@ STATUS = {
                                 "or are linearly dependent (LICQ fails), or the Hessian is "
                                 "singular on the constraints' tangent space; no unique "
                                 "Newton step or multiplier exists."),
+    "singular_hessian": (20, False, "The Hessian (or its model) is singular, or not "
+                                    "positive definite where a descent step needs it to "
+                                    "be: no Newton step; damp it (trust region, "
+                                    "Levenberg-Marquardt) or modify the Hessian."),
 }
 
 _BY_CODE = {code: reason for reason, (code, _, _) in STATUS.items()}

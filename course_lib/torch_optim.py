@@ -351,3 +351,9 @@ def _make_all():
 _CLASSES = _make_all()
 globals().update(_CLASSES)
 __all__ += sorted(_CLASSES)
+
+# closure-based, so not a transform recipe of the zoo: its own small class on
+# course_lib.second_order's two-loop recursion and strong-Wolfe line search
+from .second_order.torch_lbfgs import LBFGS  # noqa: E402
+
+__all__ += ["LBFGS"]
