@@ -13,6 +13,8 @@ sampling      minibatch samplers and minibatch-gradient variance
 noisy         any problem as a finite sum with known gradient noise (SGD experiments)
 steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
+schedules     learning-rate schedules as functions of the step (torch's lr_scheduler)
+clipping      gradient clipping, accumulation, dynamic loss scaling
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
@@ -28,6 +30,7 @@ _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "chapter_lint", "loop", "result",
+    "schedules", "clipping",
 }
 
 
