@@ -17,6 +17,7 @@ schedules     learning-rate schedules as functions of the step (torch's lr_sched
 clipping      gradient clipping, accumulation, dynamic loss scaling
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
+widgets_schedules  the schedule explorer (warm-up, decay, restarts, floor)
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
@@ -30,7 +31,7 @@ _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "chapter_lint", "loop", "result",
-    "schedules", "clipping",
+    "schedules", "clipping", "widgets_schedules",
 }
 
 

@@ -58,7 +58,7 @@ from ._validation import check_int, check_scalar
 __all__ = ["Schedule", "constant", "step_decay", "multistep", "exponential", "polynomial",
            "cosine_annealing", "linear_warmup", "warmup_cosine", "warm_restarts", "cyclic",
            "one_cycle", "one_cycle_momentum", "sequential", "chained", "ReduceOnPlateau",
-           "plateau_lrs", "set_lr", "lambda_factor"]
+           "plateau_lrs", "set_lr", "lambda_factor", "DECAYS", "schedule_shape"]
 
 
 class Schedule:
@@ -488,6 +488,51 @@ def plateau_lrs(metrics, lr, **kwargs):
     metrics, of a :class:`ReduceOnPlateau` (``kwargs``: its arguments)."""
     rule = ReduceOnPlateau(lr, **kwargs)
     return np.array([rule.lr] + [rule.step(m) for m in metrics], dtype=float)
+
+
+#: Decay shapes of :func:`schedule_shape`.
+DECAYS = ("cosine", "linear", "exponential", "step", "constant")
+
+
+def schedule_shape(decay="cosine", total_steps=1000, warmup_steps=100, restarts=0,
+                   floor=0.0, peak_lr=0.1):
+    """A warm-up from 0, then ``restarts + 1`` equal decay cycles from ``peak_lr`` to
+    ``floor`` (the schedule explorer's family), built with :func:`sequential`.
+
+    ``decay``: ``"cosine"`` (:func:`warmup_cosine` without warm-up), ``"linear"``
+    (:func:`linear_warmup` from factor 1 down to ``floor / peak_lr``), ``"exponential"``
+    (``gamma = (floor / peak_lr) ** (1 / cycle)``, or ``1e-3 ** (1 / cycle)`` for a zero
+    floor), ``"step"`` (halves every third of a cycle, not below ``floor``) or
+    ``"constant"``. Each cycle is ``(total_steps - warmup_steps) // (restarts + 1)`` steps.
+    """
+    owner = "schedule_shape"
+    if decay not in DECAYS:
+        raise ValueError(f"The 'decay' parameter of {owner} must be one of {DECAYS}. "
+                         f"Got {decay!r} instead.")
+    peak = _lr(peak_lr, owner, "peak_lr", positive=True)
+    T = _steps(total_steps, owner, "total_steps", low=2)
+    W = check_int(warmup_steps, "warmup_steps", owner, low=0, high=T - 1)
+    R = check_int(restarts, "restarts", owner, low=0, high=max(0, (T - W) // 2 - 1))
+    floor = check_scalar(floor, "floor", owner, low=0.0, high=peak, closed="both")
+    cycle = (T - W) // (R + 1)
+
+    def one():
+        if decay == "cosine":
+            return warmup_cosine(peak, 0, cycle, floor=floor)
+        if decay == "linear":
+            return linear_warmup(peak, cycle, start_factor=1.0, end_factor=floor / peak)
+        if decay == "exponential":
+            return exponential(peak, (max(floor / peak, 1e-3)) ** (1.0 / cycle))
+        if decay == "step":
+            s = step_decay(peak, max(1, cycle // 3), 0.5)
+            return Schedule(lambda t: max(s(t), floor), "step_to_floor", peak)
+        return constant(peak)
+
+    parts = ([linear_warmup(peak, W, start_factor=0.0)] if W else []) + \
+        [one() for _ in range(R + 1)]
+    starts = ([W] if W else []) + [W + (k + 1) * cycle for k in range(R)]
+    return Schedule(sequential(parts, starts), owner, peak, decay=decay, total_steps=T,
+                    warmup_steps=W, restarts=R, floor=floor, peak_lr=peak)
 
 
 def set_lr(optimizer, schedule, t, momentum=None):
