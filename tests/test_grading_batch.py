@@ -28,7 +28,8 @@ CAROL_WRONG = WRONG / "ex01_backtracking" / "ignores_c.py"
 ODD = '=HYPERLINK("x"), José O\'Brien;\n rm -rf ~'
 NON_UTF8 = b"\xfe\xff student"           # not valid UTF-8
 DOTTED = b"..\xff"                       # hidden (starts with "."): skipped, and listed
-EXERCISES = ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch"]
+EXERCISES = ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch", "ex06_one_cycle",
+             "ex06_warmup_cosine", "ex07_accumulation", "ex07_global_norm_clip"]
 
 
 def _fails(path):
@@ -139,7 +140,7 @@ def test_every_student_has_a_row_with_the_expected_points(batch):
     assert set(rows) == set(expected)
     assert len(batch["rows"]) == len(expected)
     max_total = sum(e.max_score for e in all_exercises())
-    assert max_total == 25
+    assert max_total == 53
     for student, points in expected.items():
         row = rows[student]
         got = {n: float(row[n]) for n in EXERCISES}
@@ -189,7 +190,7 @@ def test_results_json_is_gradescope_and_agrees_with_the_csv(batch):
         folder = batch["out"] / row["folder"]
         data = json.loads((folder / "results.json").read_text())
         assert data["score"] == float(row["total"])
-        assert data["max_score"] == 25
+        assert data["max_score"] == 53
         assert len(data["tests"]) == n_checks
         for t in data["tests"]:
             assert set(t) >= {"name", "score", "max_score", "status", "output"}
