@@ -122,9 +122,8 @@ def _expected():
     return {
         "alice": dict(full),
         "bob": dict(zero),
-        "carol": {"ex01_backtracking": full["ex01_backtracking"] - carol_lost,
-                  "ex01_gradient_descent": full["ex01_gradient_descent"],
-                  "ex01_minibatch": 0.0},
+        "carol": {**zero, "ex01_backtracking": full["ex01_backtracking"] - carol_lost,
+                  "ex01_gradient_descent": full["ex01_gradient_descent"]},
         "mallory": {**zero, "ex01_minibatch": full["ex01_minibatch"]},
         "'" + ODD: {**zero, "ex01_minibatch": full["ex01_minibatch"]},
         "grades.csv": dict(zero),
@@ -200,7 +199,7 @@ def test_results_json_is_gradescope_and_agrees_with_the_csv(batch):
             assert t["score"] == (t["max_score"] if t["status"] == "passed" else 0)
         assert sum(t["score"] for t in data["tests"]) == data["score"]
         report = (folder / "report.txt").read_text()
-        assert f"Total: {float(row['total']):g} / 25 points" in report
+        assert f"Total: {float(row['total']):g} / 53 points" in report
     mallory = json.loads((batch["out"] / "mallory" / "results.json").read_text())
     text = json.dumps(mallory)
     assert "did not return within 5 s" in text and "exited with code 7" in text

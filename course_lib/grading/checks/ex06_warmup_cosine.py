@@ -89,9 +89,10 @@ matches_reference(
     description="The warm-up: 0 at step 0, linear, peak * (W - 1) / W on its last step.")
 
 matches_reference(
-    EXERCISE, TARGET, _cases(lambda W, T: [W]), name="peak_at_end_of_warmup", points=1,
+    EXERCISE, TARGET, _cases(lambda W, T: [W, W + 1]), name="peak_at_end_of_warmup",
+    points=1,
     hint="at t = warmup_steps the schedule is exactly at peak_lr (the cosine's start).",
-    description="lr_W = peak_lr exactly.")
+    description="lr_W = peak_lr exactly, and the decay starts right after.")
 
 matches_reference(
     EXERCISE, TARGET, _cases(lambda W, T: sorted({W + 1, (W + T) // 2, T - 1, T})),
@@ -100,10 +101,11 @@ matches_reference(
     description="The decay: cosine from the peak at W to the floor at T.")
 
 matches_reference(
-    EXERCISE, TARGET, _cases(lambda W, T: [T + 1, 2 * T - W, 3 * T]),
+    EXERCISE, TARGET, _cases(lambda W, T: [T - 1, T + 1, 2 * T - W, 3 * T]),
     name="floor_after_the_end", points=1,
     hint="for t > total_steps return floor.",
-    description="After total_steps the learning rate stays at the floor.")
+    description="Just before total_steps the decay is still above the floor; after "
+                "total_steps the learning rate stays at the floor.")
 
 matches_reference(
     EXERCISE, TARGET,
