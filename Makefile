@@ -10,7 +10,7 @@ EX     ?=
 # Lab run as root (containers, CI images) must pass --allow-root.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test grade exercises reset bench lock clean help update test-browser
+.PHONY: lab test grade exercises reset bench lock clean help update test-browser student-release
 
 help:
 	@echo "make lab        set up .venv (first time) and open the course in JupyterLab"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench      measure the course's time budgets"
 	@echo "make lock       refresh constraints.txt (all pins) on purpose"
 	@echo "make test-browser  opt-in: run the notebooks in JupyterLab in headless chromium"
+	@echo "make student-release  the course without solutions/ and tests/, in build/student-release"
 
 # The venv is (re)installed only when the dependency files change.
 $(STAMP): pyproject.toml constraints.txt
@@ -96,6 +97,11 @@ grade: $(STAMP) exercises
 reset: $(STAMP)
 	@test -n "$(EX)" || { echo "usage: make reset EX=ex01_gradient_descent"; exit 2; }
 	@$(PY) -m course_lib.grading reset $(EX)
+
+# A copy of the course for learners: no solutions/, no tests/ (they hold correct answers).
+student-release: $(STAMP)
+	rm -rf build/student-release
+	$(PY) -m course_lib.grading student-release build/student-release
 
 bench: $(STAMP)
 	@$(PY) -m course_lib.bench

@@ -18,6 +18,7 @@ clipping      gradient clipping, accumulation, dynamic loss scaling
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
 widgets_schedules  the schedule explorer (warm-up, decay, restarts, floor)
+zoo           every optimizer declared once (spec, update rule, recipe), one file each
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
@@ -30,7 +31,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
-    "noisy", "steepest", "bench", "chapter_lint", "loop", "result",
+    "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop", "result",
     "schedules", "clipping", "widgets_schedules",
 }
 

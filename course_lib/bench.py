@@ -10,8 +10,15 @@ each ``notebooks/NN_*.ipynb``             < 30 s      re-executed with nbclient 
                                                       start included), like ``make test``
 grading one submission (``solutions/``)   < 15 s      ``python -m course_lib.grading grade
                                                       --dir solutions``
+grading one exercise in its sandbox       < 2 s       ``grade_file``, worker start included
+grade-batch of 50 mixed (``--batch``)     none        2 jobs; reports the result files
 the test suite (``--tests``)              none        ``python -m pytest tests``
 ========================================  ==========  ===================================
+
+and, from :mod:`course_lib.bench_optim`, the step time of ``course_lib.torch_optim``'s
+SGD (momentum), Adam and AdamW over ``torch.optim``'s (``foreach=True``) on an MLP with
+8.4 M float32 parameters, 2 threads, measured in the same run (goal: ratio <= 1.5;
+``--no-optimizers`` skips it).
 
 Each line is printed as OK or OVER its budget, and all results are written to
 ``build/bench.json``. This is a benchmark, not a test: it never fails because something
@@ -39,7 +46,8 @@ __all__ = ["Measurement", "BUDGETS", "status", "time_import", "time_notebook",
            "time_grading", "time_tests", "format_table", "main"]
 
 #: seconds allowed for each kind of measurement (None: no budget, reported only)
-BUDGETS = {"import": 1.0, "notebook": 30.0, "grading": 15.0, "tests": None}
+BUDGETS = {"import": 1.0, "notebook": 30.0, "grading": 15.0, "grading_exercise": 2.0,
+           "batch": None, "tests": None}
 
 
 @dataclass
@@ -152,6 +160,69 @@ def time_grading(directory=SOLUTIONS, timeout=600) -> Measurement:
                         detail=f"exit {out.returncode}: " + (tail[-1][:300] if tail else ""))
 
 
+def time_grading_exercises(directory=SOLUTIONS) -> list:
+    """Seconds to grade each exercise of ``directory`` in its sandbox, worker start
+    included (in this process: the grader's own imports are not counted)."""
+    from .grading import all_exercises, grade_file
+    grade_file(all_exercises()[0], Path(directory) / f"{all_exercises()[0].name}.py")  # warm
+    out = []
+    for ex in all_exercises():
+        start = time.perf_counter()
+        r = grade_file(ex, Path(directory) / f"{ex.name}.py")
+        out.append(_measurement("grading_exercise", f"grading {ex.name} (sandboxed)",
+                                time.perf_counter() - start, failed=not r.passed,
+                                detail=f"{r.score:g}/{r.max_score:g}"))
+    return out
+
+
+def mixed_class(folder, n=50):
+    """``n`` submissions for a batch: correct (solutions/), wrong (tests/fixtures/wrong)
+    and hostile (tests/fixtures/attacks) exercise files, mixed in turn."""
+    fixtures = REPO_ROOT / "tests" / "fixtures"
+    right = {p.stem: p for p in SOLUTIONS.glob("ex*.py")}
+    files = sorted((fixtures / "wrong").glob("*/*.py"))
+    attacks = sorted((fixtures / "attacks").glob("*/*.py"))
+    import ast
+    import shutil
+    for i in range(n):
+        student = Path(folder) / f"student{i:03d}"
+        student.mkdir(parents=True)
+        for name, path in right.items():
+            shutil.copy(path, student / f"{name}.py")
+        kind = i % 3
+        pool = files if kind == 1 else attacks if kind == 2 else []
+        if pool:
+            src = pool[(i // 3) % len(pool)]
+            name = src.parent.name
+            if kind == 2:
+                name = next(ast.literal_eval(node.value) for node in ast.parse(
+                    src.read_text()).body if isinstance(node, ast.Assign)
+                    and getattr(node.targets[0], "id", "") == "EXERCISE")
+            shutil.copy(src, student / f"{name}.py")
+    return folder
+
+
+def time_batch(n=50, jobs=2, timeout=3600) -> Measurement:
+    """Seconds for ``grade-batch`` of ``n`` mixed submissions with ``jobs`` jobs; the
+    detail says how many result files were written."""
+    name = f"grade-batch of {n} mixed submissions ({jobs} jobs)"
+    if not (REPO_ROOT / "tests" / "fixtures" / "attacks").is_dir():
+        return _measurement("batch", name, None, detail="no tests/fixtures (a student copy)")
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = mixed_class(Path(tmp) / "subs", n)
+        out_dir = Path(tmp) / "out"
+        cmd = [sys.executable, "-m", "course_lib.grading", "grade-batch", str(subs),
+               "--out", str(out_dir), "--jobs", str(jobs), "--no-progress",
+               "--timeout", "5"]
+        start = time.perf_counter()
+        out = subprocess.run(cmd, cwd=REPO_ROOT, env=_env(), capture_output=True,
+                             text=True, timeout=timeout)
+        seconds = time.perf_counter() - start
+        written = len(list(out_dir.glob("*/results.json")))
+    return _measurement("batch", name, seconds, failed=out.returncode != 0 or written != n,
+                        detail=f"{written} result files; exit {out.returncode}")
+
+
 def time_tests(timeout=3600) -> Measurement:
     """Seconds for ``python -m pytest tests`` (the library and grading tests; the
     notebooks are timed one by one)."""
@@ -194,8 +265,12 @@ def format_table(results) -> str:
 def _parser():
     p = argparse.ArgumentParser(prog="python -m course_lib.bench", description=__doc__.split("\n")[0])
     p.add_argument("--tests", action="store_true", help="also time the test suite (slow)")
+    p.add_argument("--no-optimizers", action="store_true",
+                   help="skip the torch_optim vs torch.optim step-time ratios")
     p.add_argument("--no-notebooks", action="store_true", help="skip the notebooks")
     p.add_argument("--no-grading", action="store_true", help="skip grading solutions/")
+    p.add_argument("--batch", action="store_true",
+                   help="also time a grade-batch of 50 mixed submissions (slow)")
     p.add_argument("--notebook", action="append", default=None, metavar="PATH",
                    help="time only these notebooks (repeatable)")
     p.add_argument("--repeat", type=int, default=5, help="import timings (default 5)")
@@ -224,16 +299,28 @@ def main(argv=None) -> int:
             record(time_notebook(path))
     if not args.no_grading:
         record(time_grading())
+        for m in time_grading_exercises():
+            record(m)
+    if args.batch:
+        record(time_batch())
     if args.tests:
         record(time_tests())
+    optimizers = []
+    if not args.no_optimizers:
+        from . import bench_optim
+        optimizers = bench_optim.run()
     print()
     print(format_table(results))
+    if optimizers:
+        print("\noptimizer step time, ours / torch.optim(foreach=True) (goal <= 1.5):")
+        print(bench_optim.format_table(optimizers))
     report = {
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "cpu_count": os.cpu_count()},
         "budgets_s": BUDGETS,
         "results": [asdict(m) for m in results],
+        "optimizer_step_ratios": optimizers,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

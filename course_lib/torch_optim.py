@@ -1,186 +1,232 @@
-"""``torch.optim.Optimizer`` classes that run ``course_lib``'s numpy update rules.
+"""``torch.optim.Optimizer`` classes generated from the zoo's specs (:mod:`course_lib.zoo`).
 
-The update rule of every optimizer here is written once, in
-:mod:`course_lib.transforms` / :mod:`course_lib.optimizers`. The classes below
-only adapt it to torch's interface: for each parameter that has a gradient,
-``step()`` converts the parameter and its gradient to float64 numpy arrays,
-calls the :class:`~course_lib.transforms.GradientTransformation`'s
-``update(grads, state, params)`` with that parameter's own state, and writes
-``params + updates`` back into the tensor in place. So a notebook can swap
-``torch.optim.SGD`` for :class:`SGD` and get the same numbers, and a test that
-compares the two checks the course's math against torch's.
+For every spec there is a class here (``SGD``, ``Adam``, ``AdamW``, ...) with torch's
+constructor (same arguments, order, defaults and checks, errors naming
+``torch_optim.<Class>``) whose ``step()`` runs the *same* update rules as the numpy
+recipe in ``course_lib.optimizers``, on the tensors themselves: on their own device and
+dtype, in place on the optimizer's state, with no numpy round trip. So a notebook can
+swap ``torch.optim.AdamW`` for ``course_lib.torch_optim.AdamW`` and get the same
+numbers; the tests check it step by step against torch.
 
-What is kept from ``torch.optim`` (see ``torch/optim/sgd.py``): the constructor
-arguments and their defaults, ``defaults`` and ``param_groups`` (so per-group
-hyper-parameters and LR schedulers work), lazily created ``self.state[p]``,
-``step(closure)``, and skipping parameters whose ``.grad`` is ``None``.
+:class:`SpecOptimizer` is the one base class. What it keeps from ``torch.optim``
+(``torch/optim/optimizer.py``, ``adam.py``): ``defaults`` and ``param_groups`` (per-group
+hyper-parameters; a scheduler that changes ``param_group['lr']`` changes the next step),
+lazily created ``self.state[p]`` holding plain tensors under torch's own names
+(``step``, ``momentum_buffer``, ``exp_avg``, ...; so ``torch.save(opt.state_dict())``
+loads back with ``torch.load(..., weights_only=True)`` and state dicts move between
+``torch.optim.Adam`` and ours), ``step(closure)``, skipping parameters without grad,
+torch's RuntimeError on sparse gradients. ``lr`` may be a 1-element tensor.
 
-Hyper-parameters are read from the parameter group at every ``step()``: a
-scheduler that changes ``param_group['lr']`` (``StepLR``, ``OneCycleLR``, ...)
-changes the next update. ``lr`` reaches the course_lib optimizer as a schedule
-``count -> float(group['lr'])``, so ``lr = 0`` (which torch allows) works too.
+Code paths: ``foreach=None`` (default) or ``True`` runs the rules with
+:class:`ForeachOps` (``torch._foreach_*`` kernels, one call per device and dtype);
+``foreach=False`` runs the same kernels one tensor at a time (torch's for-loop path
+gives the same bits as its foreach path, and so does ours). ``fused`` selects the
+foreach path; ``differentiable`` and sparse gradients (SGD) run the rules with
+:class:`course_lib.zoo._ops.ArrayOps`, the array-API loop of the numpy recipes (ours
+does not record autograd through ``step``); ``capturable`` keeps the counters on the
+parameter's device, as torch does.
 
-Adding an optimizer takes a few lines: subclass :class:`TransformOptimizer`
-with a factory ``factory(**hyper_parameters) -> GradientTransformation`` (for
-example ``course_lib.optimizers.adamw``), as :class:`SGD` does with
-:func:`course_lib.optimizers.sgd`.
-
-Limitations: dense gradients only; the computation runs on the CPU in float64
-(parameters on another device or in float32 are converted each step); the
-optimizer state holds numpy arrays, so ``optimizer.state_dict()`` round-trips
-in memory (``load_state_dict``) but ``torch.load(..., weights_only=True)`` will
-refuse a saved one.
-
-This is the only ``course_lib`` module that imports torch.
+This and the modules about torch are the only ``course_lib`` modules that import torch.
 """
 from __future__ import annotations
 
-import numpy as np
+import array_api_compat
 import torch
+from torch.optim.optimizer import _get_scalar_dtype
 
-from . import optimizers as _optimizers
-from . import transforms as _tx
-from ._validation import check_callable, check_scalar
+from . import zoo as _zoo
+from .transforms import LearningRate, chain
+from .zoo._ops import ArrayOps, Deferred, Fresh
+from .zoo._spec import _plain
 
-__all__ = ["TransformOptimizer", "SGD"]
+__all__ = ["SpecOptimizer", "ForeachOps", "make_optimizer_class"]
 
 
-class _TransformState:
-    """Opaque holder of one parameter's course_lib optimizer state.
+def _each(s, n):
+    return s if isinstance(s, (list, tuple)) else [s] * n
 
-    ``torch.optim.Optimizer.load_state_dict`` rebuilds every iterable it finds in
-    the state with ``type(value)(generator)``, which breaks NamedTuples and numpy
-    arrays; wrapped in this non-iterable object the state is passed through as is.
-    Sharing it is safe because course_lib states are never mutated (``update``
-    returns a new state).
+
+class ForeachOps(ArrayOps):
+    """:class:`~course_lib.zoo._ops.ArrayOps` with ``torch._foreach_*`` kernels.
+
+    All tensors of one call share a device and a dtype (the optimizer groups them).
     """
 
-    __slots__ = ("value",)
+    def __init__(self):
+        super().__init__(array_api_compat.array_namespace(torch.zeros(0)))
 
-    def __init__(self, value):
-        self.value = value
+    def copy(self, xs):
+        return Fresh(x.clone() for x in xs)
 
-    def __repr__(self):
-        return f"_TransformState({self.value!r})"
+    def neg(self, xs):
+        return Fresh(torch._foreach_neg(xs))
+
+    def mul(self, xs, s):
+        return Fresh(torch._foreach_mul(xs, s))
+
+    def add(self, xs, ys, alpha=1.0):
+        if isinstance(alpha, (list, tuple)):
+            return Fresh(torch._foreach_add(xs, torch._foreach_mul(ys, alpha)))
+        return Fresh(torch._foreach_add(xs, ys, alpha=alpha))
+
+    def sqrt(self, xs):
+        return Fresh(torch._foreach_sqrt(xs))
+
+    def div(self, xs, ys):
+        return Fresh(torch._foreach_div(xs, ys))
+
+    def abs(self, xs):
+        return Fresh(torch._foreach_abs(xs))
+
+    def add_scalar(self, xs, s):
+        return Fresh(torch._foreach_add(xs, s))
+
+    def sqrt_(self, xs):
+        torch._foreach_sqrt_(xs)
+
+    def mul_(self, xs, s):
+        torch._foreach_mul_(xs, s)
+
+    def div_(self, xs, s):
+        torch._foreach_div_(xs, s)
+
+    def add_(self, xs, ys, alpha=1.0):
+        if isinstance(alpha, (list, tuple)):
+            torch._foreach_add_(xs, torch._foreach_mul(ys, alpha))
+        else:
+            torch._foreach_add_(xs, ys, alpha=alpha)
+
+    def add_scalar_(self, xs, s):
+        torch._foreach_add_(xs, s)
+
+    def lerp_(self, xs, ys, w):
+        if isinstance(w, (list, tuple)):
+            for x, y, a in zip(xs, ys, w):
+                x.lerp_(y, a)
+        else:
+            torch._foreach_lerp_(xs, ys, w)
+
+    def addcmul_(self, xs, ys, zs, value=1.0):
+        torch._foreach_addcmul_(xs, ys, zs, value)
+
+    def addcdiv_(self, xs, ys, zs, value=1.0):
+        torch._foreach_addcdiv_(xs, ys, zs, value)
+
+    def maximum_(self, xs, ys):
+        torch._foreach_maximum_(xs, ys)
+
+    def rdiv_(self, xs, nums):
+        for x, n in zip(xs, nums):
+            torch.div(n, x, out=x)
+
+    def values(self, scalars):
+        return [s.item() for s in scalars]
+
+    def increment_(self, scalars, by=1.0):
+        torch._foreach_add_(scalars, by)
+        return self.values(scalars)
 
 
-def _to_numpy(tensor):
-    """A float64 numpy *copy* of ``tensor`` (never a view of torch's memory)."""
-    return np.array(tensor.detach().to(device="cpu", dtype=torch.float64).numpy(),
-                    copy=True)
+_FOREACH = ForeachOps()
+_LOOP = ArrayOps(array_api_compat.array_namespace(torch.zeros(0)))
+_CAPTURABLE_DEVICES = ("cuda", "xpu", "hpu", torch._C._get_privateuse1_backend_name())
 
 
-def _structure(state):
-    """Nesting and types of a state tree, leaves (arrays, numbers, None) erased.
+class _GroupLR:
+    """``t -> float(group['lr'])``: the group's current learning rate, for rules that
+    need lr itself (a scheduler's change is seen at the next step)."""
 
-    Two states with the same structure can be passed to the same ``update``.
-    """
-    if isinstance(state, dict):
-        return ("dict", tuple((k, _structure(state[k])) for k in sorted(state)))
-    if isinstance(state, (list, tuple)):
-        return (type(state).__name__, tuple(_structure(s) for s in state))
-    return "leaf"
+    def __init__(self, group):
+        self.group = group
+
+    def __call__(self, count=None):
+        return float(self.group["lr"])
 
 
-class TransformOptimizer(torch.optim.Optimizer):
-    """A ``torch.optim.Optimizer`` whose update is a course_lib GradientTransformation.
+class SpecOptimizer(torch.optim.Optimizer):
+    """A ``torch.optim.Optimizer`` whose update is a zoo spec's recipe, run in place.
 
-    At each ``step()``, for each parameter group, the transformation is built
-    from the group's current hyper-parameters, ``factory(**hparams)``, with
-    ``hparams['lr']`` replaced by the schedule ``count -> float(group['lr'])``.
-    For each parameter ``p`` of the group with ``p.grad`` set::
-
-        x, g = float64 numpy copies of p and p.grad
-        updates, state = transform.update(g, state_p, x)    # state_p = init(x) at first
-        p <- x + updates                                     (written in place)
-
-    Parameters
-    ----------
-    params : iterable of tensors or of dicts (parameter groups), as in torch.optim
-    defaults : dict
-        Default hyper-parameters; its keys are the keyword arguments of ``factory``
-        (after :meth:`_transform_kwargs`). Must contain ``'lr'``.
-    factory : callable
-        ``factory(**hparams) -> GradientTransformation``, for example
-        :func:`course_lib.optimizers.sgd`; it must accept a callable ``lr``.
-
-    Notes
-    -----
-    Subclasses override :meth:`_check_hparams` (validate one group's
-    hyper-parameters, with messages naming the argument) and, if torch's names
-    differ from the factory's, :meth:`_transform_kwargs`.
-
-    Changing a hyper-parameter other than ``lr`` between steps is allowed when
-    the optimizer state keeps its shape (e.g. the momentum value, as
-    ``OneCycleLR`` does); a change that needs a different state (momentum from 0
-    to 0.9) raises ``RuntimeError``.
+    Subclasses are made by :func:`make_optimizer_class` (one per spec); they set the
+    class attribute ``spec``. At each ``step()``, for each parameter group, the rules
+    of ``spec.build(hp)`` (cached while the group's hyper-parameters other than ``lr``
+    stay the same) run on the lists of the group's parameters that have a gradient,
+    their gradients and their state tensors; the final learning-rate block becomes
+    ``p += -lr * u`` with the group's current ``lr``.
 
     References
     ----------
-    torch/optim/optimizer.py and torch/optim/sgd.py (structure of an Optimizer);
+    torch/optim/optimizer.py, torch/optim/adam.py (``_multi_tensor_adam``);
     optax's GradientTransformation (Babuschkin et al., 2020).
     """
 
-    def __init__(self, params, defaults, factory):
-        owner = type(self).__name__
-        self._factory = check_callable(factory, "factory", owner)
-        if not isinstance(defaults, dict) or "lr" not in defaults:
-            raise ValueError(
-                f"The 'defaults' parameter of {owner} must be a dict with an 'lr' "
-                f"entry. Got {defaults!r} instead."
-            )
-        self._check_hparams(dict(defaults))
-        # torch may add entries to ``defaults`` (``__setstate__`` adds
-        # 'differentiable'); the factory only ever sees these names.
-        self._hparam_names = tuple(defaults)
-        super().__init__(params, defaults)
+    spec = None
 
-    # -- hooks for subclasses -------------------------------------------------
-    def _check_hparams(self, hparams):
-        """Validate one group's hyper-parameters; raise ValueError/TypeError naming
-        the argument. The base class checks ``lr >= 0``."""
-        check_scalar(hparams["lr"], "lr", type(self).__name__, low=0.0, closed="left")
+    def __init__(self, params, hparams):
+        hp = self.spec.validate(hparams, torch=True)
+        super().__init__(params, hp)
 
-    def _transform_kwargs(self, hparams):
-        """Map torch-style hyper-parameters to the factory's keyword arguments."""
-        return dict(hparams)
-
-    # -- torch.optim.Optimizer interface ---------------------------------------
+    # ------------------------------------------------------------- groups
     def add_param_group(self, param_group):
-        """Add a parameter group (as torch does) after validating its hyper-parameters.
-
-        Values missing from the group are taken from ``defaults``; the merged
-        values are checked before the group is added.
-        """
+        """Add a parameter group (as torch does) after validating its hyper-parameters
+        (values missing from the group are taken from ``defaults``)."""
         if isinstance(param_group, dict):
-            merged = {k: param_group.get(k, self.defaults[k]) for k in self._hparam_names}
-            self._check_hparams(merged)
+            merged = {k: param_group.get(k, self.defaults[k]) for k in self.spec.defaults
+                      if k in self.defaults}
+            self.spec.validate(merged, torch=True)
         super().add_param_group(param_group)
 
-    def __getstate__(self):
-        # torch's Optimizer pickles only defaults, state and param_groups
-        state = super().__getstate__()
-        state["_factory"] = self._factory
-        state["_hparam_names"] = self._hparam_names
-        return state
-
-    def _hparams(self, group):
-        return {k: group[k] for k in self._hparam_names}
-
-    def _build(self, group):
-        hparams = self._hparams(group)
-        self._check_hparams(hparams)
-        kwargs = self._transform_kwargs(hparams)
-        kwargs["lr"] = lambda count, _group=group: float(_group["lr"])
-        transform = self._factory(**kwargs)
-        if not isinstance(transform, _tx.GradientTransformation):
+    def _rules(self, index, group):
+        cache = self.__dict__.setdefault("_rules_cache", {})
+        key = tuple(_plain(group[k]) for k in self.spec.recipe_names if k != "lr")
+        hit = cache.get(index)
+        if hit is not None and hit[0] == key and hit[1] is group:
+            return hit[2]
+        hp = {k: group[k] for k in self.spec.recipe_names}
+        hp = {k: _plain(v) for k, v in self.spec.validate(hp, torch=True).items()}
+        hp["lr"] = _GroupLR(group)
+        rules = chain(*self.spec.build(hp)).rules
+        if rules is None or any(isinstance(r, LearningRate) for r in rules[:-1]):
             raise TypeError(
-                f"The 'factory' of {type(self).__name__} must return a "
-                f"GradientTransformation. Got {type(transform).__name__} instead."
-            )
-        others = {k: v for k, v in hparams.items() if k != "lr"}
-        return transform, others
+                f"{self.spec.owner_class}: the recipe must be made of Rule-based "
+                "transforms, with scale_by_learning_rate last.")
+        cache[index] = (key, group, rules)
+        return rules
 
+    # ------------------------------------------------------------- state
+    def _new_slot(self, slot, p, group):
+        if slot.init is None:
+            return None
+        if slot.scalar:
+            if group.get("capturable") or group.get("fused"):
+                return torch.full((), float(slot.init), device=p.device,
+                                  dtype=_get_scalar_dtype(is_fused=group.get("fused")))
+            return torch.tensor(float(slot.init), dtype=_get_scalar_dtype())
+        if slot.shape is not None:
+            return torch.full(tuple(slot.shape(tuple(p.shape))), float(slot.init),
+                              dtype=p.dtype, device=p.device)
+        return torch.full_like(p, slot.init, memory_format=torch.preserve_format)
+
+    def _check_param(self, p, group):
+        if p.grad.is_sparse and self.spec.sparse and group.get("weight_decay"):
+            raise RuntimeError(
+                f"The 'weight_decay' parameter of {self.spec.owner_class} must be 0 with "
+                "sparse gradients (as torch: weight_decay option is not compatible with "
+                f"sparse gradients). Got weight_decay={group['weight_decay']!r} instead.")
+        if p.grad.is_sparse and not self.spec.sparse:
+            raise RuntimeError(
+                f"{self.spec.owner_class} does not support sparse gradients (as "
+                f"{self.spec.torch_counterpart or 'torch.optim'}); use dense gradients"
+                + (", or torch_optim.SparseAdam" if "Adam" in self.spec.class_name else "")
+                + ".")
+        if group.get("capturable") and p.device.type not in _CAPTURABLE_DEVICES:
+            # torch raises this AssertionError at step time for CPU parameters
+            raise AssertionError(
+                f"The 'capturable' parameter of {self.spec.owner_class} requires "
+                f"parameters on one of the devices {list(_CAPTURABLE_DEVICES)} (as "
+                f"torch: params and state_steps must be on supported devices). Got a "
+                f"parameter on {p.device.type} instead.")
+
+    # ------------------------------------------------------------- step
     @torch.no_grad()
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the loss (as in torch).
@@ -191,117 +237,94 @@ class TransformOptimizer(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-
-        for group in self.param_groups:
+        for index, group in enumerate(self.param_groups):
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
-            transform, others = self._build(group)
             for p in params:
-                if p.grad.is_sparse:
-                    raise RuntimeError(
-                        f"{type(self).__name__} does not support sparse gradients."
-                    )
-                x = _to_numpy(p)
-                g = _to_numpy(p.grad)
-                state = self.state[p]
-                if not state:                     # lazy state, as torch.optim does
-                    state["step"] = 0
-                    state["transform_state"] = _TransformState(transform.init(x))
-                    state["hparams"] = others
-                elif state["hparams"] != others:
-                    self._check_same_structure(transform, x, state, others)
-                updates, new_state = transform.update(
-                    g, state["transform_state"].value, x)
-                new_x = _tx.apply_updates(x, updates)
-                p.copy_(torch.as_tensor(new_x).to(device=p.device, dtype=p.dtype))
-                state["transform_state"] = _TransformState(new_state)
-                state["step"] += 1
+                self._check_param(p, group)
+            rules = self._rules(index, group)
+            if group.get("differentiable") or (
+                    self.spec.sparse is True and any(p.grad.is_sparse for p in params)):
+                self._step_bucket(_LOOP, params, group, rules)     # the array-API loop
+            elif group.get("foreach") is False:
+                for p in params:                                   # one tensor at a time
+                    self._step_bucket(_FOREACH, [p], group, rules)
+            else:
+                buckets = {}
+                for p in params:
+                    buckets.setdefault((p.device, p.dtype), []).append(p)
+                for ps in buckets.values():
+                    self._step_bucket(_FOREACH, ps, group, rules)
         return loss
 
-    def _check_same_structure(self, transform, x, state, others):
-        old = _structure(state["transform_state"].value)
-        new = _structure(transform.init(x))
-        if old != new:
-            changed = sorted(k for k in others if others[k] != state["hparams"].get(k))
-            raise RuntimeError(
-                f"{type(self).__name__}: changing {changed} from "
-                f"{ {k: state['hparams'].get(k) for k in changed} } to "
-                f"{ {k: others[k] for k in changed} } between steps changes the "
-                "optimizer state's form; create a new optimizer instead."
-            )
-        state["hparams"] = others
+    def _step_bucket(self, ops, ps, group, rules):
+        states = [self.state[p] for p in ps]
+        u = [p.grad.to_dense() if p.grad.is_sparse else p.grad for p in ps]
+        for rule in rules:
+            if isinstance(rule, LearningRate):
+                self._finish(ops, ps, u, float(group["lr"]))
+                return
+            if isinstance(u, Deferred) and not rule.accepts_deferred:
+                u = ops.evaluate(u, ps)
+            st = {}
+            for slot in rule.slots:
+                st[slot.name] = [s[slot.name] if slot.name in s else self._new_slot(slot, p, group)
+                                 for s, p in zip(states, ps)]
+            u = rule.apply(ops, u, st, ps)
+            for name, values in st.items():
+                for s, v in zip(states, values):
+                    if v is not None:
+                        s[name] = v
+        ops.add_(ps, ops.evaluate(u, ps))
+
+    @staticmethod
+    def _finish(ops, ps, u, lr):
+        """``p += -lr * u``, with torch's last kernels for a Deferred ``u``."""
+        if not isinstance(u, Deferred):
+            ops.add_(ps, u, alpha=-lr)
+            return
+        if u.decay:
+            ops.mul_(ps, 1.0 - lr * u.decay)
+        for num, mult, div in u.terms:
+            if isinstance(mult, (list, tuple)) or isinstance(div, (list, tuple)):
+                n = len(ps)
+                value = [(-lr * m) / d for m, d in zip(_each(mult, n), _each(div, n))]
+            else:
+                value = (-lr * mult) / div
+            if u.den is None:
+                ops.add_(ps, num, alpha=value)
+            else:
+                ops.addcdiv_(ps, num, u.den, value)
 
 
-class SGD(TransformOptimizer):
-    """Stochastic gradient descent with ``torch.optim.SGD``'s arguments, computed by
-    :func:`course_lib.optimizers.sgd`.
+def make_optimizer_class(spec):
+    """The ``torch.optim.Optimizer`` subclass of ``spec``: torch's signature and
+    defaults (``inspect.signature`` shows them), the spec's checks, a docstring made
+    from the spec's formula box and hyper-parameters."""
+    sig = spec.signature(torch=True)
 
-    ::
+    def __init__(self, *args, **kwargs):
+        hp = spec.bind(sig, spec.owner_class, (self, *args), kwargs)
+        hp.pop("self")
+        params = hp.pop("params")
+        SpecOptimizer.__init__(self, params, hp)
 
-        g <- -g                         if maximize
-        g <- g + weight_decay * x
-        b <- g (first step);  b <- momentum * b + (1 - dampening) * g
-        g <- g + momentum * b  if nesterov  else  b        (when momentum > 0)
-        x <- x - lr * g
+    __init__.__signature__ = sig
+    __init__.__qualname__ = f"{spec.class_name}.__init__"
+    return type(spec.class_name, (SpecOptimizer,), {
+        "__init__": __init__, "spec": spec, "__module__": __name__,
+        "__qualname__": spec.class_name, "__doc__": spec.class_doc(),
+    })
 
-    Parameters
-    ----------
-    params : iterable of tensors or parameter-group dicts
-    lr : float >= 0, default 1e-3
-    momentum : float in [0, 1), default 0
-    dampening : float in [0, 1], default 0
-    weight_decay : float >= 0, default 0
-    nesterov : bool, default False  (needs momentum > 0 and dampening == 0)
-    maximize : bool, default False  (keyword only)
 
-    Differences from torch: ``momentum >= 1`` and ``dampening`` outside [0, 1]
-    are rejected (torch accepts them); ``lr`` must be a float, not a tensor; no
-    ``foreach``/``fused``/``differentiable`` options.
+def _make_all():
+    made = {}
+    for spec in _zoo.specs().values():
+        made[spec.class_name] = make_optimizer_class(spec)
+    return made
 
-    Examples
-    --------
-    >>> w = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
-    >>> opt = SGD([w], lr=0.1)
-    >>> (w ** 2).sum().backward(); opt.step()
-    >>> w.detach().numpy()
-    array([0.8])
 
-    References
-    ----------
-    torch.optim.SGD; Robbins & Monro (1951); Sutskever et al. (2013) for Nesterov.
-    """
-
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False):
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
-        super().__init__(params, defaults, factory=_optimizers.sgd)
-
-    def _check_hparams(self, hparams):
-        super()._check_hparams(hparams)
-        owner = type(self).__name__
-        momentum = check_scalar(hparams["momentum"], "momentum", owner,
-                                low=0.0, high=1.0, closed="left")
-        dampening = check_scalar(hparams["dampening"], "dampening", owner,
-                                 low=0.0, high=1.0, closed="both")
-        check_scalar(hparams["weight_decay"], "weight_decay", owner,
-                     low=0.0, closed="left")
-        for name in ("nesterov", "maximize"):
-            if not isinstance(hparams[name], (bool, np.bool_)):
-                raise TypeError(
-                    f"The {name!r} parameter of {owner} must be a bool. "
-                    f"Got {hparams[name]!r} of type {type(hparams[name]).__name__} instead."
-                )
-        if hparams["nesterov"] and (momentum <= 0.0 or dampening != 0.0):
-            raise ValueError(
-                f"The 'nesterov' parameter of {owner} requires momentum > 0 and "
-                f"dampening == 0. Got nesterov=True with momentum={momentum!r} and "
-                f"dampening={dampening!r} instead."
-            )
-
-    def _transform_kwargs(self, hparams):
-        kwargs = dict(hparams)
-        kwargs["nesterov"] = bool(kwargs["nesterov"])
-        kwargs["maximize"] = bool(kwargs["maximize"])
-        return kwargs
+_CLASSES = _make_all()
+globals().update(_CLASSES)
+__all__ += sorted(_CLASSES)

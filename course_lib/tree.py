@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["tree_map", "tree_leaves", "tree_zeros_like", "tree_global_norm",
+__all__ = ["tree_map", "tree_leaves", "tree_unflatten", "tree_zeros_like", "tree_global_norm",
            "tree_structure_equal"]
 
 
@@ -81,3 +81,20 @@ def tree_structure_equal(a, b):
     except ValueError:
         return False
     return all(shapes_match)
+
+
+def tree_unflatten(like, leaves):
+    """The tree of ``like``'s structure whose leaves are ``leaves`` (in
+    :func:`tree_leaves` order): ``tree_unflatten(t, tree_leaves(t))`` rebuilds ``t``."""
+    it = iter(leaves)
+
+    def build(t):
+        if isinstance(t, dict):
+            built = {k: build(t[k]) for k in sorted(t)}
+            return {k: built[k] for k in t}
+        if isinstance(t, (list, tuple)):
+            out = [build(x) for x in t]
+            return type(t)(out) if isinstance(t, tuple) else out
+        return next(it)
+
+    return build(like)

@@ -34,14 +34,14 @@ def test_table_lists_every_measurement_with_its_budget():
 
 def test_main_writes_json_report(tmp_path, capsys):
     out = tmp_path / "b" / "bench.json"
-    assert bench.main(["--no-notebooks", "--no-grading", "--repeat", "2",
+    assert bench.main(["--no-notebooks", "--no-grading", "--no-optimizers", "--repeat", "2",
                        "--out", str(out)]) == 0
     report = json.loads(out.read_text())
     (only,) = report["results"]
     assert only["kind"] == "import" and only["status"] in ("OK", "OVER")
     assert only["seconds"] > 0 and len(only["detail"].split(",")) == 2
     assert report["budgets_s"] == {"import": 1.0, "notebook": 30.0, "grading": 15.0,
-                                   "tests": None}
+                                   "grading_exercise": 2.0, "batch": None, "tests": None}
     assert "import course_lib (median of 2)" in capsys.readouterr().out
 
 
@@ -59,3 +59,24 @@ def test_failing_notebook_is_reported_not_raised(tmp_path):
 def test_repeat_must_be_positive():
     with pytest.raises(SystemExit):
         bench.main(["--repeat", "0", "--no-notebooks", "--no-grading"])
+
+
+def test_optimizer_step_ratios_time_the_same_computation():
+    torch = pytest.importorskip("torch")
+    from course_lib import bench_optim, torch_optim
+    results = bench_optim.run(rounds=1, steps=2, width=32)
+    assert [r["optimizer"] for r in results] == [c[0] for c in bench_optim.CASES]
+    for r in results:
+        assert r["ours_ms"] > 0 and r["torch_foreach_ms"] > 0
+        assert r["ratio"] == pytest.approx(r["ours_ms"] / r["torch_foreach_ms"])
+        assert r["params"] == 2 * 32 * 32 + 2 * 32 + 10 * 32 + 10
+    # what is timed: our class and torch's on equal parameters and gradients, same steps
+    for _, name, kw in bench_optim.CASES:
+        a, b = bench_optim.mlp_params(32), bench_optim.mlp_params(32)
+        oa = getattr(torch_optim, name)(a, **kw)
+        ob = getattr(torch.optim, name)(b, foreach=True, **kw)
+        for _ in range(3):
+            oa.step()
+            ob.step()
+        for x, y in zip(a, b):
+            torch.testing.assert_close(x, y, rtol=1e-6, atol=1e-7)

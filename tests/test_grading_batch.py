@@ -302,3 +302,135 @@ def test_bad_arguments(tmp_path, capsys):
     assert cli(["grade-batch", str(tmp_path), "--out", str(tmp_path)]) == 2
     assert not (tmp_path / "o").exists() and list(tmp_path.iterdir()) == []
     assert "no exercise named 'ex99_nothing'" in capsys.readouterr().err
+
+
+# --- .zip submissions --------------------------------------------------------------
+
+def _zip(path, entries):
+    """Write a zip; ``entries`` is a list of (name, bytes, unix mode or None)."""
+    import stat
+    import zipfile
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data, mode in entries:
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = ((mode if mode is not None else stat.S_IFREG | 0o644)
+                                  << 16)
+            zf.writestr(info, data)
+    return path
+
+
+def _solution(name):
+    return (SOLUTIONS / f"{name}.py").read_bytes()
+
+
+BAD_ZIPS = {
+    "parent_dir": ([("../ex01_backtracking.py", b"x = 1\n", None)], "outside"),
+    "absolute": ([("/tmp/ex01_backtracking.py", b"x = 1\n", None)], "outside"),
+    "backslash": ([("..\\ex01_backtracking.py", b"x = 1\n", None)], "outside"),
+    "symlink": ([("ex01_backtracking.py", b"/etc/passwd", 0o120777)], "symbolic link"),
+    "device": ([("ex01_backtracking.py", b"", 0o020644)], "device"),
+    "fifo": ([("pipe", b"", 0o010644)], "device, fifo or socket"),
+    "too_big": ([("ex01_backtracking.py", b"#" * (1 << 20), None)] * 1
+                + [(f"pad{i}.bin", b"\0" * (1 << 20), None) for i in range(17)],
+                "unpacks to more than"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ZIPS))
+def test_a_bad_zip_is_refused_whole_and_never_unpacked(tmp_path, case):
+    entries, why = BAD_ZIPS[case]
+    entries = entries + [("ex01_minibatch.py", _solution("ex01_minibatch"), None)]
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    _zip(subs / "mallory.zip", entries)
+    result = batch_mod.grade_batch(subs, out, progress=False)
+    (student,) = result.students
+    assert student.student == "mallory" and student.score == 0
+    for e in student.report.exercises:      # the good file inside is not graded either
+        assert e.score == 0 and why in e.load_error and "refused" in e.load_error
+    data = json.loads((out / student.folder / "results.json").read_text())
+    assert data["score"] == 0 and why in data["tests"][0]["output"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "subs"]
+    assert not (tmp_path / "ex01_backtracking.py").exists()
+    # grade --dir on the zip refuses the same way, with a zero report
+    report = tmp_path / "r.json"
+    assert cli(["grade", "--dir", str(subs / "mallory.zip"), "--report", str(report)]) == 0
+    data = json.loads(report.read_text())
+    assert data["score"] == 0 and why in data["tests"][0]["output"]
+
+
+def test_a_good_zip_is_graded_like_a_folder(tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    _zip(subs / "alice.zip", [(f"{n}.py", _solution(n), None) for n in EXERCISES])
+    _zip(subs / "bob.zip", [("bob/", b"", 0o040755),
+                            ("bob/ex01_minibatch.py", _solution("ex01_minibatch"), None),
+                            ("__MACOSX/bob/._ex01_minibatch.py", b"junk", None),
+                            ("bob/notes.txt", b"hello", None)])
+    (subs / "notes.txt").write_text("not a submission")
+    result = batch_mod.grade_batch(subs, out, progress=False)
+    got = {s.student: s for s in result.students}
+    max_total = sum(get_exercise(n).max_score for n in EXERCISES)
+    assert set(got) == {"alice", "bob"}
+    assert got["alice"].score == max_total
+    assert got["bob"].score == get_exercise("ex01_minibatch").max_score
+    assert got["bob"].submitted == {"ex01_backtracking": False,
+                                    "ex01_gradient_descent": False, "ex01_minibatch": True}
+    report = tmp_path / "r.json"
+    assert cli(["grade", "--dir", str(subs / "alice.zip"), "--report", str(report)]) == 0
+    assert json.loads(report.read_text())["score"] == max_total
+
+
+def test_results_are_written_as_each_student_is_graded(tmp_path, monkeypatch):
+    """grades.csv and summary.json are rewritten after every student: killing the
+    batch midway keeps the rows of the students already graded."""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for name in ("a1", "a2", "a3"):
+        (subs / name).mkdir(parents=True)
+        shutil.copy(SOLUTIONS / "ex01_minibatch.py", subs / name / "ex01_minibatch.py")
+    seen = []
+    real = batch_mod._grade_student
+
+    def spy(root, name, *args):
+        if os.fsdecode(name) == "a3":      # before a3 is graded: a1, a2 are on disk
+            rows = list(csv.reader((out / "grades.csv").open()))
+            seen.append(sorted(r[0] for r in rows[1:]))
+            seen.append(json.loads((out / "summary.json").read_text())["complete"])
+            raise KeyboardInterrupt        # the grader is stopped here
+        return real(root, name, *args)
+
+    monkeypatch.setattr(batch_mod, "_grade_student", spy)
+    with pytest.raises(KeyboardInterrupt):
+        batch_mod.grade_batch(subs, out, only="ex01_minibatch", jobs=1, progress=False)
+    assert seen == [["a1", "a2"], False]
+    assert (out / "a1" / "results.json").exists() and (out / "a2" / "results.json").exists()
+
+
+# --- the student release ------------------------------------------------------------
+
+def test_the_student_release_has_no_solutions_and_grades(tmp_path):
+    import subprocess
+    import sys
+    release = tmp_path / "release"
+    assert cli(["student-release", str(release)]) == 0
+    files = {p.relative_to(release).parts[0] for p in release.rglob("*")}
+    assert {"solutions", "tests", "tests_browser", ".ci"} & files == set()
+    assert {"course_lib", "stubs", "notebooks", "Makefile", "README.md"} <= files
+    solution_bytes = {(SOLUTIONS / f"{n}.py").read_bytes() for n in EXERCISES}
+    assert not any(p.read_bytes() in solution_bytes for p in release.rglob("*.py"))
+    assert cli(["student-release", str(release)]) == 2     # never overwrites
+    # grading from the release (its own course_lib) gives the registry's full marks
+    answers = tmp_path / "answers"
+    shutil.copytree(SOLUTIONS, answers)
+    env = {**os.environ, "PYTHONPATH": str(release)}
+    where = subprocess.run([sys.executable, "-c", "import course_lib; print(course_lib.__file__)"],
+                           cwd=release, env=env, capture_output=True, text=True, timeout=60)
+    assert where.stdout.strip() == str(release / "course_lib" / "__init__.py")
+    out = subprocess.run([sys.executable, "-m", "course_lib.grading", "grade", "--dir",
+                          str(answers), "--report", str(tmp_path / "r.json"),
+                          "--require-sandbox"], cwd=release, env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["score"] == data["max_score"] == sum(e.max_score for e in all_exercises())

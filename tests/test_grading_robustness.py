@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from course_lib.grading import grade, grade_file
@@ -193,3 +195,167 @@ def test_missing_function_and_missing_file(tmp_path):
     assert "defines no function 'backtracking'" in r.checks[0].message
     r = grade_file("ex01_backtracking", tmp_path / "nope.py")
     assert r.score == 0 and "does not exist" in r.load_error
+
+
+# --- the sandbox's view ----------------------------------------------------------
+
+SPY = """
+import os, socket, sys
+
+def look(port):
+    seen = {"uid": os.getuid(), "pid": os.getpid(), "root": sorted(os.listdir("/")),
+            "env": sorted(os.environ), "sys_path": list(sys.path), "cwd": os.getcwd()}
+    import course_lib
+    seen["course_lib"] = sorted(os.listdir(os.path.dirname(course_lib.__file__)))
+    try:
+        import course_lib.paths
+        seen["paths"] = str(course_lib.paths.SOLUTIONS)
+    except ImportError:
+        seen["paths"] = None
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        seen["loopback"] = "connected"
+    except OSError as exc:
+        seen["loopback"] = type(exc).__name__
+    try:
+        open(__file__, "a").write("#")
+        seen["own_file_writable"] = True
+    except OSError:
+        seen["own_file_writable"] = False
+    seen["earlier_tmp"] = sorted(os.listdir("/tmp"))
+    open("/tmp/left-by-an-earlier-worker", "w").write("x")
+    seen["exists"] = {p: os.path.exists(p) for p in ARGS}
+    home = os.path.expanduser("~root")
+    seen["root_home"] = sorted(os.listdir(home)) if os.path.isdir(home) else []
+    return seen
+"""
+
+
+def _spy(tmp_path, port, paths):
+    (tmp_path / "spy.py").write_text(SPY + f"\nARGS = {paths!r}\n")
+    with LearnerModule(tmp_path / "spy.py") as m:
+        return m.call("look", port)
+
+
+def test_the_sandbox_shows_only_the_learners_file_and_a_private_tmp(tmp_path):
+    import os
+    import socket
+
+    from course_lib.grading import sandbox
+    from course_lib.paths import REPO_ROOT
+    assert sandbox.probe().ok, sandbox.probe()      # bwrap is installed by make test
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    os.environ["COURSE_SPY_SECRET"] = "visible?"
+    paths = [str(REPO_ROOT), str(REPO_ROOT / "solutions"), str(tmp_path),
+             "/autograder", "/etc/passwd", "/home"]
+    try:
+        first = _spy(tmp_path, port, paths)
+        second = _spy(tmp_path, port, paths)
+    finally:
+        del os.environ["COURSE_SPY_SECRET"]
+        listener.close()
+    assert first["pid"] < 10                              # its own pid namespace
+    if os.geteuid() == 0:
+        assert first["uid"] >= sandbox.UID_BASE           # not root: its slot's user
+    assert set(first["root"]) <= {"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32",
+                                  "etc", "opt", "root", "home", "tmp", "dev", "proc",
+                                  "submission", "work"}
+    assert not any(first["exists"].values()), first["exists"]
+    # root's home holds at most the folder that leads to the interpreter (a pyenv)
+    import sys
+    allowed = {p for p in Path(sys.base_prefix).parts[2:3]
+               if sys.base_prefix.startswith("/root")}
+    assert set(first["root_home"]) <= allowed, first["root_home"]
+    assert "COURSE_SPY_SECRET" not in first["env"]
+    assert set(first["env"]) - {"PWD"} == set(sandbox.minimal_env("/tmp"))  # bwrap sets PWD
+    assert not any(str(REPO_ROOT) in p for p in first["sys_path"])
+    assert first["course_lib"] == ["__init__.py", "grading"]
+    assert first["paths"] is None                         # no course_lib.paths at all
+    assert first["loopback"] == "ConnectionRefusedError"  # the grader's port: not there
+    assert first["own_file_writable"] is False
+    assert second["earlier_tmp"] == []                    # /tmp is thrown away
+    assert first["cwd"] == "/tmp"
+
+
+def test_parallel_slots_run_as_different_users(tmp_path):
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+    _write(tmp_path, "who", """
+        import os, time
+
+        def uid():
+            time.sleep(0.5)
+            return os.getuid()
+        """)
+
+    def one(_):
+        with LearnerModule(tmp_path / "who.py") as m:
+            return m.call("uid")
+
+    with ThreadPoolExecutor(3) as pool:
+        uids = list(pool.map(one, range(3)))
+    if os.geteuid() == 0:       # as root: one unprivileged user id per slot
+        assert len(set(uids)) == 3 and 0 not in uids
+    else:                       # otherwise the grader's own id, in a user namespace
+        assert set(uids) == {os.getuid()}
+
+
+def test_without_a_sandbox_the_grader_says_so_or_refuses(tmp_path):
+    import os
+    import subprocess
+    import sys
+    _copy_solution(tmp_path, "ex01_gradient_descent")
+    env = dict(os.environ, COURSE_GRADER_SANDBOX="off")
+    report = tmp_path / "r.json"
+    base = [sys.executable, "-m", "course_lib.grading", "grade", "--dir", str(tmp_path),
+            "--only", "ex01_gradient_descent", "--report", str(report)]
+    out = subprocess.run(base, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "WARNING: NO SANDBOX" in out.stderr and "WARNING: NO SANDBOX" in out.stdout
+    data = json.loads(report.read_text())
+    assert data["score"] == 8 and data["output"].startswith("WARNING: NO SANDBOX")
+    assert data["extra_data"]["sandbox"].startswith("WARNING")
+    out = subprocess.run(base + ["--require-sandbox"], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 2
+    assert "refusing to run learner code" in out.stderr
+    assert json.loads(report.read_text())["score"] == 0
+    # and with the sandbox, the report says what contained the code
+    out = subprocess.run(base + ["--require-sandbox"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(report.read_text())["extra_data"]["sandbox"].startswith(
+        "sandbox: bubblewrap")
+
+
+def test_functions_are_evaluated_and_counted_by_the_grader(tmp_path):
+    """A FunctionSpec reaches the worker as a name only (no coefficients); each call
+    is a round trip that the grader counts, whatever the learner's code does to the
+    counts in its own process."""
+    from course_lib.grading.specs import FunctionSpec
+    spec = FunctionSpec("Quadratic", "grad", {"kappa": 7.0, "dim": 2},
+                        "from_condition_number", name="g")
+    assert spec.to_wire() == {"__cb__": {"__dict__": {"name": "g"}}}
+    _write(tmp_path, "calls", """
+        import gc
+
+        def three(g, x):
+            out = [g(x) for _ in range(3)]
+            for obj in gc.get_objects():        # try to reset any counter
+                if isinstance(obj, dict) and "g" in obj:
+                    obj["g"] = 0
+            return out[-1]
+
+        def bad(g):
+            return g("not a point")
+        """)
+    with LearnerModule(tmp_path / "calls.py") as m:
+        res = m.run("three", spec, [1.0, -2.0])
+        assert res.counts == {"g": 3}
+        expected = spec.function(np.array([1.0, -2.0]))
+        assert np.array_equal(res.value, expected)          # the same bits
+        with pytest.raises(LearnerRaised, match="ValueError"):
+            m.call("bad", spec)

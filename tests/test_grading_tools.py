@@ -59,7 +59,7 @@ def test_protocol_sends_objects_as_opaque_and_rejects_bad_messages():
 
 def test_function_specs_are_rebuilt_and_counted():
     counts = {}
-    spec = FunctionSpec("Rosenbrock", "grad", name="g")
+    spec = FunctionSpec("Rosenbrock", "grad", name="g", by_grader=False)
     built = decode(json.loads(json.dumps(spec.to_wire())), worker_tags(counts))
     x = [-1.2, 1]
     np.testing.assert_array_equal(built(x), spec.build().grad(np.array(x, dtype=float)))
@@ -301,7 +301,7 @@ def test_cli_grade_writes_a_gradescope_report(tmp_path):
     assert data["score"] == data["max_score"] == 9
     assert {"score", "max_score", "tests", "output", "execution_time"} <= set(data)
     for t in data["tests"]:
-        assert set(t) == {"name", "score", "max_score", "status", "output"}
+        assert set(t) == {"name", "score", "max_score", "status", "output", "visibility"}
         assert t["status"] == "passed" and re.match(r"ex01_minibatch: \w+$", t["name"])
     assert len({t["name"] for t in data["tests"]}) == len(data["tests"]) == 7
 

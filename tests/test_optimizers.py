@@ -250,20 +250,33 @@ def test_run_batch_size_needs_a_finite_sum(quad):
 
 
 @pytest.mark.parametrize("kwargs, exc, pattern", [
-    (dict(lr=0.0), ValueError, r"'lr' parameter of sgd .*\(0\.0, inf\)"),
+    (dict(lr=-1e-9), ValueError, r"'lr' parameter of sgd .*\[0\.0, inf\)"),
     (dict(lr=-0.1), ValueError, "'lr'.*Got -0.1"),
     (dict(lr=float("inf")), ValueError, "'lr'"),
     (dict(lr="fast"), TypeError, "'lr'"),
     (dict(lr=0.1, weight_decay=-1.0), ValueError, "'weight_decay'"),
     (dict(lr=0.1, momentum=-0.5), ValueError, "'momentum'"),
-    (dict(lr=0.1, momentum=1.5), ValueError, "'momentum'"),
-    (dict(lr=0.1, momentum=0.9, dampening=2.0), ValueError, "'dampening'"),
+    (dict(lr=0.1, momentum=float("inf")), ValueError, "'momentum'"),
+    (dict(lr=0.1, momentum=0.9, dampening="half"), TypeError, "'dampening'"),
+    (dict(lr=0.1, nesterov="yes"), TypeError, "'nesterov' parameter of sgd"),
+    (dict(lr=0.1, foreach=True), TypeError, "sgd.*foreach"),
     (dict(lr=0.1, nesterov=True), ValueError, "[Nn]esterov"),
     (dict(lr=0.1, momentum=0.9, dampening=0.5, nesterov=True), ValueError, "[Nn]esterov"),
 ])
 def test_sgd_bad_hyperparameters(kwargs, exc, pattern):
     with pytest.raises(exc, match=pattern):
         sgd(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=0.0), dict(lr=0.1, momentum=1.5),
+                                    dict(lr=0.1, momentum=0.9, dampening=2.0)])
+def test_sgd_accepts_what_torch_accepts(kwargs):
+    torch = pytest.importorskip("torch")
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], **kwargs)
+    g = np.array([1.0, 2.0])
+    opt = sgd(**kwargs)
+    u, _ = opt.update(g, opt.init(g), g)
+    assert np.all(np.isfinite(u))
 
 
 def test_sgd_returns_a_gradient_transformation_with_learning_rate():

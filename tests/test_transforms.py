@@ -114,7 +114,7 @@ def test_weight_decay_needs_params():
     with pytest.raises(ValueError, match="params"):
         opt.update(np.ones(2), opt.init(np.ones(2)))
     # without decay, params are not needed and grads pass through
-    u, _ = tx.add_decayed_weights(0.0).update(np.ones(2), tx.EmptyState())
+    u, _ = tx.add_decayed_weights(0.0).update(np.ones(2), {})
     np.testing.assert_array_equal(u, np.ones(2))
 
 
@@ -134,7 +134,8 @@ def test_update_is_pure(make):
     state = opt.init(params)
     # advance once so that the momentum buffer is an array, then test purity
     _, state = opt.update(grads, state, params)
-    buf = [s for s in state if isinstance(s, tx.TraceState)][0].trace
+    buf = [s for s in state if isinstance(s, dict) and "momentum_buffer" in s][0][
+        "momentum_buffer"]
     buf_copy = {"w": buf["w"].copy(), "b": [buf["b"][0].copy()]}
     u1, s1 = opt.update(grads, state, params)
     u2, s2 = opt.update(grads, state, params)
@@ -155,7 +156,7 @@ def test_trace_first_buffer_is_a_copy_of_the_gradient():
     g = np.array([1.0, 2.0])
     _, state = opt.update(g, opt.init(g))
     g[0] = 100.0
-    np.testing.assert_array_equal(state.trace, [1.0, 2.0])
+    np.testing.assert_array_equal(state["momentum_buffer"], [1.0, 2.0])
 
 
 # --------------------------------------------------------------------- trace vs torch
@@ -180,7 +181,7 @@ def test_trace_equals_torch_momentum_buffer(momentum, dampening, nesterov):
         topt.step()
         u, state = opt.update(g, state, x)
         x = tx.apply_updates(x, u)
-        np.testing.assert_allclose(state[0].trace,
+        np.testing.assert_allclose(state[0]["momentum_buffer"],
                                    topt.state[p]["momentum_buffer"].numpy(),
                                    rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(x, p.detach().numpy(), rtol=1e-12, atol=1e-14)
@@ -199,19 +200,34 @@ def test_trace_closed_form_constant_gradient():
 
 
 @pytest.mark.parametrize("kwargs, name", [
-    (dict(momentum=-0.1), "momentum"), (dict(momentum=1.0), "momentum"),
-    (dict(momentum=0.9, dampening=1.5), "dampening"),
-    (dict(momentum=0.9, dampening=-0.1), "dampening"),
+    (dict(momentum=-0.1), "momentum"), (dict(momentum=float("inf")), "momentum"),
+    (dict(momentum=0.9, dampening=float("nan")), "dampening"),
 ])
 def test_trace_rejects_bad_hyperparameters(kwargs, name):
+    # torch's range: momentum >= 0; dampening any real (torch checks neither bound)
     with pytest.raises(ValueError, match=f"'{name}' parameter of trace"):
         tx.trace(**kwargs)
+
+
+@pytest.mark.parametrize("momentum, dampening", [(1.0, 0.0), (0.9, 1.5), (0.9, -0.1)])
+def test_trace_accepts_what_torch_accepts(momentum, dampening):
+    g = np.array([1.0, -2.0])
+    opt = tx.trace(momentum, dampening=dampening)
+    state = opt.init(g)
+    for _ in range(5):
+        u, state = opt.update(g, state)
+    p = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    topt = torch.optim.SGD([p], lr=1.0, momentum=momentum, dampening=dampening)
+    for _ in range(5):
+        p.grad = torch.tensor(g)
+        topt.step()
+    np.testing.assert_allclose(u, topt.state[p]["momentum_buffer"].numpy(), rtol=1e-14)
 
 
 @pytest.mark.parametrize("kwargs", [dict(momentum=0.0, nesterov=True),
                                     dict(momentum=0.9, dampening=0.1, nesterov=True)])
 def test_trace_nesterov_needs_momentum_and_no_dampening(kwargs):
-    with pytest.raises(ValueError, match="Nesterov"):
+    with pytest.raises(ValueError, match="'nesterov' parameter of trace requires"):
         tx.trace(**kwargs)
 
 
@@ -239,15 +255,18 @@ def test_constant_learning_rate_and_scale_and_negate():
     g = np.array([1.0, 2.0])
     u, _ = tx.scale_by_learning_rate(0.25).update(g, tx.ScaleByScheduleState(0))
     np.testing.assert_array_equal(u, [-0.25, -0.5])
-    u, _ = tx.negate().update(g, tx.EmptyState())
+    u, _ = tx.negate().update(g, {})
     np.testing.assert_array_equal(u, [-1.0, -2.0])
-    u, _ = tx.identity().update(np.array([1, 2]), tx.EmptyState())
+    u, _ = tx.identity().update(np.array([1, 2]), {})
     assert u.dtype == np.float64
+    # zero is torch's lower end of lr: a zero update
+    u, _ = tx.scale_by_learning_rate(0.0).update(g, tx.ScaleByScheduleState(0))
+    np.testing.assert_array_equal(u, [0.0, 0.0])
 
 
-@pytest.mark.parametrize("lr", [0.0, -1.0, float("nan"), float("inf")])
-def test_learning_rate_must_be_positive_finite(lr):
-    with pytest.raises(ValueError, match=r"'learning_rate' parameter .* \(0\.0, inf\)"):
+@pytest.mark.parametrize("lr", [-1e-12, -1.0, float("nan"), float("inf")])
+def test_learning_rate_must_be_nonnegative_finite(lr):
+    with pytest.raises(ValueError, match=r"'learning_rate' parameter .* \[0\.0, inf\)"):
         tx.scale_by_learning_rate(lr)
 
 

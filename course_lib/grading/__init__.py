@@ -9,9 +9,10 @@ From a terminal (what ``make exercises|reset|grade`` run)::
 
     python -m course_lib.grading exercises              # create missing files, never overwrite
     python -m course_lib.grading reset ex01_minibatch   # restore one (yours kept as .bak)
-    python -m course_lib.grading grade [--dir DIR] [--only NAME ...] [--report PATH]
-                                       [--timeout SECONDS] [--strict]
+    python -m course_lib.grading grade [--dir DIR|ZIP] [--only NAME ...] [--report PATH]
+                                       [--timeout SECONDS] [--strict] [--require-sandbox]
     python -m course_lib.grading grade-batch SUBMISSIONS --out OUT [--jobs N]  # a class
+    python -m course_lib.grading student-release OUT    # the course without solutions/
     python -m course_lib.grading stubs [--check]        # regenerate stubs/ from solutions/
     python -m course_lib.grading list                   # exercises and their checks
     pytest exercises/ [-k ex01_minibatch] [--grade-report PATH]   # each check a test
@@ -19,8 +20,8 @@ From a terminal (what ``make exercises|reset|grade`` run)::
 Design: a registry of named checks per exercise (:mod:`.registry`, :mod:`.checks`),
 declared as tables on generic check factories (:mod:`.factories`); the learner's
 code runs only in a worker subprocess (:mod:`.worker`) that answers JSON-lines calls
-(:mod:`.protocol`), started in one
-place (:func:`.runner.worker_command`); the trusted parent computes every
+(:mod:`.protocol`), started in one place (:func:`.runner.worker_command`) inside
+bubblewrap (:mod:`.sandbox`); the trusted parent computes every
 reference value with ``course_lib`` and compares (:mod:`.compare`); results are
 shown as a terminal table, HTML, or Gradescope ``results.json`` (:mod:`.results`),
 or as pytest items (:mod:`.pytest_plugin`).

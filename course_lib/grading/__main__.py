@@ -1,9 +1,10 @@
 """Command line: ``python -m course_lib.grading COMMAND``.
 
-Commands: exercises, reset, grade, grade-batch, stubs, list."""
+Commands: exercises, reset, grade, grade-batch, stubs, student-release, list."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -42,14 +43,79 @@ def _unknown_exercise(names):
     return False
 
 
+def _refuse(args, message):
+    """``--require-sandbox`` without a sandbox: say so, leave a zero report, exit 2."""
+    import json
+    print(message, file=sys.stderr)
+    if getattr(args, "report", None):
+        path = Path(args.report)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"score": 0.0, "tests": [], "output": message},
+                                   indent=2) + "\n")
+    return 2
+
+
+def _sandbox_or_refuse(args):
+    """None to go on, else the exit status (the grader refused)."""
+    from .sandbox import SandboxUnavailable, check
+    try:
+        check(require=args.require_sandbox)
+    except SandboxUnavailable as exc:
+        return _refuse(args, str(exc))
+    return None
+
+
+def _limits(args):
+    from .runner import Limits
+    limits = Limits(require_sandbox=args.require_sandbox)
+    if args.timeout is not None:
+        limits.call_timeout = float(args.timeout)
+    return limits
+
+
+def _grade_zip(path, only, limits):
+    """Grade a ``.zip`` submission: checked whole, staged privately, or refused."""
+    import shutil
+    import tempfile
+
+    from .batch import _relabel, _stage, _zero_result, student_label
+    from .grader import grade
+    from .registry import all_exercises, get_exercise
+    from .results import GradeReport
+    exercises = all_exercises() if not only else [get_exercise(n) for n in only]
+    stage = tempfile.mkdtemp(prefix="course-zip-")
+    try:
+        status = _stage(str(path.parent), path.name, exercises, stage)
+        refused = {why for why in status.values() if why and why.startswith("refused")}
+        if refused:
+            why = refused.pop()
+            return GradeReport([_zero_result(ex, f"{path.name}/{ex.name}.py", why)
+                                for ex in exercises], str(path))
+        report = grade(stage, only=[ex.name for ex in exercises], limits=limits)
+        label = student_label(path.name)
+        for e in report.exercises:
+            _relabel(e, stage, label)
+            e.path = e.path.replace(stage, label)
+        report.directory = str(path)
+        return report
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 def _cmd_grade(args):
     import json
 
     from .grader import grade
     if _unknown_exercise(args.only):
         return 2
+    refused = _sandbox_or_refuse(args)
+    if refused is not None:
+        return refused
     try:
-        report = grade(args.dir, only=args.only, timeout=args.timeout)
+        if args.dir is not None and args.dir.suffix.lower() == ".zip":
+            report = _grade_zip(args.dir, args.only, _limits(args))
+        else:
+            report = grade(args.dir, only=args.only, limits=_limits(args))
     except Exception:       # a grader bug: say so, and still leave a report behind
         err = traceback.format_exc()
         print(f"grader error (please report it):\n{err}", file=sys.stderr)
@@ -80,8 +146,11 @@ def _cmd_grade_batch(args):
     if args.out.resolve() == args.submissions.resolve():
         print("--out must not be the submissions folder", file=sys.stderr)
         return 2
-    result = grade_batch(args.submissions, args.out, only=args.only, timeout=args.timeout,
-                         jobs=args.jobs)
+    refused = _sandbox_or_refuse(args)
+    if refused is not None:
+        return refused
+    result = grade_batch(args.submissions, args.out, only=args.only, limits=_limits(args),
+                         jobs=args.jobs, progress=args.progress)
     summary = result.summary
     total = summary["total"]
     print(f"graded {summary['graded']} of {summary['students']} students in "
@@ -109,6 +178,19 @@ def _cmd_stubs(args):
         return 1 if stale else 0
     for name in generate_stubs():
         print(f"wrote stubs/{name}")
+    return 0
+
+
+def _cmd_student_release(args):
+    from .workspace import build_student_release
+    try:
+        files = build_student_release(args.out)
+    except (FileExistsError, RuntimeError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"wrote a student copy of the course to {args.out} ({len(files)} files; no "
+          "solutions/, no tests/). Grade from it with: cd "
+          f"{args.out} && python -m course_lib.grading grade")
     return 0
 
 
@@ -140,7 +222,7 @@ def main(argv=None):
 
     p = sub.add_parser("grade", help="grade the exercise files of a folder")
     p.add_argument("--dir", type=Path, default=None,
-                   help="folder with exNN_*.py files (default exercises/)")
+                   help="folder (or .zip) with exNN_*.py files (default exercises/)")
     p.add_argument("--only", action="append", metavar="NAME",
                    help="grade only this exercise (repeatable)")
     p.add_argument("--report", metavar="PATH", help="write a Gradescope results.json here")
@@ -148,25 +230,37 @@ def main(argv=None):
                    help="wall-clock seconds per call of a learner's function (default 15)")
     p.add_argument("--strict", action="store_true",
                    help="exit with status 1 unless every check passes")
+    p.add_argument("--require-sandbox", action="store_true",
+                   help="refuse to grade where bubblewrap cannot run (default: warn and "
+                        "run with resource limits only)")
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("grade-batch", help="grade a class: one folder per student "
                                            "(writes grades.csv, summary.json, reports)")
     p.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR",
-                   help="folder with one folder per student (folder name = student id)")
+                   help="folder with one folder or .zip per student (its name = student id)")
     p.add_argument("--out", type=Path, required=True, metavar="OUT_DIR",
                    help="where grades.csv, summary.json and <student>/ go")
     p.add_argument("--only", action="append", metavar="NAME",
                    help="grade only this exercise (repeatable)")
     p.add_argument("--timeout", type=float, default=None,
                    help="wall-clock seconds per call of a learner's function (default 15)")
-    p.add_argument("--jobs", type=int, default=1,
-                   help="students graded in parallel (default 1)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="students graded in parallel (default: the number of CPUs)")
+    p.add_argument("--require-sandbox", action="store_true",
+                   help="refuse to grade where bubblewrap cannot run")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
     p.set_defaults(func=_cmd_grade_batch)
 
     p = sub.add_parser("stubs", help="regenerate stubs/ from solutions/")
     p.add_argument("--check", action="store_true", help="only report stale stubs")
     p.set_defaults(func=_cmd_stubs)
+
+    p = sub.add_parser("student-release", help="copy the course without solutions/ "
+                                               "and tests/ (for learners)")
+    p.add_argument("out", type=Path, help="output folder (must not exist)")
+    p.set_defaults(func=_cmd_student_release)
 
     p = sub.add_parser("list", help="list the exercises and their checks")
     p.set_defaults(func=_cmd_list)

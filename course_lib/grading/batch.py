@@ -1,9 +1,11 @@
 """Grade a whole class: one folder per student, one row per student.
 
 ``python -m course_lib.grading grade-batch SUBMISSIONS --out OUT [--only NAME]...
-[--timeout S] [--jobs N]`` (or :func:`grade_batch`) reads::
+[--timeout S] [--jobs N] [--require-sandbox] [--[no-]progress]`` (or :func:`grade_batch`)
+reads::
 
     SUBMISSIONS/<student>/exNN_slug.py      (folder name = student id)
+    SUBMISSIONS/<student>.zip               (the same files, at the top or in one folder)
 
 and writes::
 
@@ -12,6 +14,12 @@ and writes::
     OUT/grades.csv              student, folder, one column per exercise (points), total,
                                 max_total, failed_checks, error
     OUT/summary.json            per-check pass rates across the class, hardest first
+
+Each student's files, and ``grades.csv``/``summary.json`` (with ``"complete": false``
+until the last student), are written as soon as that student is graded, by the
+thread that graded it: a batch that is stopped keeps every row it had. Students are
+graded ``jobs`` at a time (threads; each exercise in its own sandboxed worker, see
+:mod:`.sandbox`); a tqdm progress bar goes to stderr.
 
 Every exercise of every student is graded by :func:`~.grader.grade_file` (its own
 worker process, as for one learner). Nothing a submission contains stops the batch:
@@ -33,6 +41,11 @@ Safety of the paths (the learner's *code* is contained by the worker, not here):
   are read. Hidden entries (``.git``...), ``__MACOSX`` and plain files at the top level
   are skipped and listed in ``summary.json``; so is ``OUT`` if it lies inside
   ``SUBMISSIONS``.
+* A ``.zip`` is read into memory and checked whole by :func:`zip_members` before
+  anything is taken from it: an entry that escapes its folder, a symlink, a device,
+  fifo or socket, too many entries or too many bytes unpacked refuse the archive
+  (every exercise 0, the reason in the report); nothing is ever unpacked to disk
+  except the exercise files, copied to the private staging folder.
 * Text that reaches the CSV is neutralised against spreadsheet formula injection
   (a cell starting with ``= + - @`` gets a leading ``'``); names that are not valid
   UTF-8 are shown with U+FFFD.
@@ -50,6 +63,7 @@ import stat
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -64,6 +78,9 @@ __all__ = ["grade_batch", "BatchResult", "StudentResult", "safe_folder_name",
            "MAX_FILE_BYTES"]
 
 MAX_FILE_BYTES = 1 << 20                       # a learner's exercise file: 1 MiB at most
+MAX_ZIP_BYTES = 16 << 20                       # a .zip submission, as stored
+MAX_UNPACKED_BYTES = 16 << 20                  # ... and unpacked (all entries)
+MAX_ZIP_ENTRIES = 1000
 RESERVED = {"grades.csv", "summary.json"}      # OUT's own files
 SKIPPED_NAMES = {"__MACOSX"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -75,6 +92,12 @@ _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 def display_name(name):
     """``name`` as printable UTF-8 text (undecodable bytes become U+FFFD)."""
     return os.fsencode(name).decode("utf-8", "replace")
+
+
+def student_label(name):
+    """The student id of a submission: the folder's name, or the ``.zip``'s stem."""
+    text = display_name(name)
+    return text[:-4] if _is_zip_name(name) and len(text) > 4 else text
 
 
 def safe_folder_name(name, taken=()):
@@ -172,7 +195,11 @@ class BatchResult:
 
 # --- reading a submission safely -------------------------------------------------
 
-def _read_regular_file(dir_fd, fname):
+def _is_zip_name(name):
+    return os.fsencode(name).lower().endswith(b".zip")
+
+
+def _read_regular_file(dir_fd, fname, limit=MAX_FILE_BYTES):
     """``(bytes, None)`` or ``(None, reason)``; never follows a symlink, never blocks."""
     try:
         fd = os.open(fname, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _O_CLOEXEC,
@@ -188,17 +215,17 @@ def _read_regular_file(dir_fd, fname):
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return None, f"refused: {fname} is not a regular file"
-        if st.st_size > MAX_FILE_BYTES:
-            return None, f"refused: {fname} is larger than {MAX_FILE_BYTES} bytes"
+        if st.st_size > limit:
+            return None, f"refused: {fname} is larger than {limit} bytes"
         chunks, size = [], 0
-        while size <= MAX_FILE_BYTES:
+        while size <= limit:
             chunk = os.read(fd, 1 << 16)
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
-        if size > MAX_FILE_BYTES:
-            return None, f"refused: {fname} is larger than {MAX_FILE_BYTES} bytes"
+        if size > limit:
+            return None, f"refused: {fname} is larger than {limit} bytes"
         return b"".join(chunks), None
     except OSError as exc:
         return None, f"refused: {fname} could not be read ({exc.strerror})"
@@ -206,11 +233,98 @@ def _read_regular_file(dir_fd, fname):
         os.close(fd)
 
 
-def _stage(root, name, exercises, stage_dir):
-    """Copy the student's exercise files into ``stage_dir``.
+def zip_members(data, label):
+    """The exercise files of a ``.zip`` submission, checked before anything is read.
 
-    Returns ``{exercise: None (staged) or reason}``; a refused folder makes every
-    exercise refused."""
+    Returns ``({file name: bytes}, None)`` or ``(None, reason)``. The archive is
+    refused whole (nothing is unpacked, nothing is written) if any entry has an
+    absolute name, a ``..`` part, a backslash or drive letter, is a symbolic link,
+    a device, fifo or socket, or if the entries are more than ``MAX_ZIP_ENTRIES``
+    or unpack to more than ``MAX_UNPACKED_BYTES`` (as declared, and as read).
+    Exercise files (``exNN_*.py``) are taken from the top level or from one folder
+    at the top level; ``__MACOSX/`` and hidden entries are ignored."""
+    import zipfile
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, RuntimeError, EOFError) as exc:
+        return None, f"refused: {label} is not a readable .zip ({exc})"
+    if len(infos) > MAX_ZIP_ENTRIES:
+        return None, f"refused: {label} has {len(infos)} entries (at most {MAX_ZIP_ENTRIES})"
+    total = 0
+    for info in infos:
+        name = info.filename
+        parts = name.split("/")
+        kind = stat.S_IFMT(info.external_attr >> 16)
+        if name.startswith("/") or "\\" in name or "\0" in name or ":" in parts[0] \
+                or ".." in parts:
+            return None, (f"refused: {label}: entry {name!r} would land outside the "
+                          "submission folder")
+        if kind == stat.S_IFLNK:
+            return None, f"refused: {label}: entry {name!r} is a symbolic link"
+        if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+            return None, f"refused: {label}: entry {name!r} is a device, fifo or socket"
+        total += max(0, info.file_size)
+        if total > MAX_UNPACKED_BYTES:
+            return None, (f"refused: {label} unpacks to more than {MAX_UNPACKED_BYTES} "
+                          "bytes")
+    files = {}
+    for info in infos:
+        parts = [p for p in info.filename.split("/") if p]
+        if info.is_dir() or not parts or parts[0] == "__MACOSX" or \
+                any(p.startswith(".") for p in parts) or len(parts) > 2:
+            continue
+        fname = parts[-1]
+        if not re.fullmatch(r"ex\d\d_\w+\.py", fname):
+            continue
+        try:
+            with zf.open(info) as fh:
+                body = fh.read(MAX_FILE_BYTES + 1)
+        except (zipfile.BadZipFile, OSError, RuntimeError, EOFError,
+                NotImplementedError) as exc:
+            return None, f"refused: {label}: {info.filename!r} cannot be read ({exc})"
+        if len(body) > MAX_FILE_BYTES or len(body) > info.file_size:
+            return None, (f"refused: {label}: {info.filename!r} is larger than declared "
+                          f"or than {MAX_FILE_BYTES} bytes")
+        if fname in files:
+            return None, f"refused: {label} holds {fname} twice"
+        files[fname] = body
+    return files, None
+
+
+def _stage_zip(root, name, exercises, stage_dir):
+    path = os.path.join(root, name)
+    try:
+        dfd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | _O_CLOEXEC)
+    except OSError as exc:
+        why = f"refused: the submissions folder could not be opened ({exc.strerror})"
+        return {ex.name: why for ex in exercises}
+    try:
+        data, why = _read_regular_file(dfd, name, MAX_ZIP_BYTES)
+    finally:
+        os.close(dfd)
+    if data is None:
+        why = why.replace("not submitted", f"refused: {display_name(name)} vanished")
+        return {ex.name: why for ex in exercises}
+    files, why = zip_members(data, display_name(os.path.basename(path)))
+    if files is None:
+        return {ex.name: why for ex in exercises}
+    status = {}
+    for ex in exercises:
+        body = files.get(f"{ex.name}.py")
+        if body is not None:
+            (Path(stage_dir) / f"{ex.name}.py").write_bytes(body)
+        status[ex.name] = None if body is not None else "not submitted"
+    return status
+
+
+def _stage(root, name, exercises, stage_dir):
+    """Copy the student's exercise files (a folder, or a ``.zip``) into ``stage_dir``.
+
+    Returns ``{exercise: None (staged) or reason}``; a refused folder or archive
+    makes every exercise refused."""
+    if _is_zip_name(name) and not os.path.isdir(os.path.join(root, name)):
+        return _stage_zip(root, name, exercises, stage_dir)
     try:
         dfd = os.open(os.path.join(root, name),
                       os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _O_CLOEXEC)
@@ -255,7 +369,7 @@ def _relabel(result, stage_dir, label):
 
 def _grade_student(root, name, exercises, timeout, limits):
     """Grade one student's folder; returns ``(GradeReport, submitted)``."""
-    label = display_name(name)
+    label = student_label(name)
     start = time.monotonic()
     stage_dir = tempfile.mkdtemp(prefix="course-batch-")
     try:
@@ -406,6 +520,8 @@ def _list_students(root, out_dir):
             skipped.append(f"{shown} (hidden or archive metadata)")
         elif entry.is_symlink():
             names.append(entry.name)
+        elif entry.is_file(follow_symlinks=False) and _is_zip_name(entry.name):
+            names.append(entry.name)
         elif not entry.is_dir(follow_symlinks=False):
             skipped.append(f"{shown} (not a folder)")
         elif os.path.realpath(entry.path) == out_real:
@@ -453,12 +569,12 @@ def grade_batch(submissions_dir, out_dir, *, only=None, timeout=None, limits=Non
 
     taken, folders = set(), {}
     for name in names:
-        folders[name] = safe_folder_name(name, taken)
+        folders[name] = safe_folder_name(student_label(name), taken)
         taken.add(folders[name])
 
     def one(name):
         t0 = time.monotonic()
-        label = display_name(name)
+        label = student_label(name)
         try:
             report, submitted = _grade_student(root, name, exercises, timeout, limits)
             res = StudentResult(label, folders[name], report, submitted)
@@ -473,39 +589,51 @@ def grade_batch(submissions_dir, out_dir, *, only=None, timeout=None, limits=Non
             _write_student(res, out_dir)
         except Exception as exc:
             res.error = (res.error or "") + f"\nwriting the results failed: {exc}"
+        try:
+            record(name, res)
+        except Exception as exc:
+            res.error = (res.error or "") + f"\nwriting grades.csv failed: {exc}"
         return res
 
+    results = {}
+    lock = threading.Lock()
+
+    def record(name, res):
+        """Keep ``res`` and rewrite grades.csv and summary.json at once (from the
+        thread that graded it): whatever happens later, the students graded so far
+        keep their rows."""
+        with lock:
+            if name is not None:
+                results[name] = res
+            done = [results[n] for n in names if n in results]
+            summary = summarize(done, exercises, skipped, time.monotonic() - start)
+            summary["complete"] = len(done) == len(names)
+            _write_text(out_dir / "grades.csv", _csv_text(done, exercises), out_dir)
+            _write_text(out_dir / "summary.json",
+                        json.dumps(summary, indent=2, allow_nan=False) + "\n", out_dir)
+            return summary
+
+    from .runner import preimport
+    from .sandbox import check
+    preimport()
+    check(getattr(limits, "require_sandbox", False))
     if progress is None:
-        progress = sys.stdout.isatty()
+        progress = sys.stderr.isatty()
     bar = None
     if progress:
-        try:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=len(names), unit="student", desc="grading")
-        except ImportError:
-            bar = None
-    results = {}
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(names), unit="student", desc="grading", file=sys.stderr)
     try:
-        if jobs == 1:
-            for name in names:
-                results[name] = one(name)
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(one, name) for name in names]
+            for fut in as_completed(futures):
+                fut.result()
                 if bar is not None:
                     bar.update(1)
-        else:
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(one, name): name for name in names}
-                for fut in as_completed(futures):
-                    results[futures[fut]] = fut.result()
-                    if bar is not None:
-                        bar.update(1)
     finally:
         if bar is not None:
             bar.close()
-
+    summary = record(None, None)    # the final files (also for an empty class)
     students = [results[name] for name in names]
     seconds = time.monotonic() - start
-    summary = summarize(students, exercises, skipped, seconds)
-    _write_text(out_dir / "grades.csv", _csv_text(students, exercises), out_dir)
-    _write_text(out_dir / "summary.json",
-                json.dumps(summary, indent=2, allow_nan=False) + "\n", out_dir)
     return BatchResult(students, exercises, out_dir, skipped, summary, seconds)

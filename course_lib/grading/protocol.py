@@ -156,11 +156,16 @@ def _decode_array(spec):
     return np.array(data, dtype=dtype).reshape(shape)
 
 
-def decode(obj, tags=None):
+def decode(obj, tags=None, _depth=0):
     """Inverse of :func:`encode`. ``tags`` maps extra tag names (``"__fn__"``,
-    ``"__rng__"``) to builders; used by the worker for arguments."""
+    ``"__rng__"``) to builders; used by the worker for arguments. Data nested more
+    than ``2 * _MAX_DEPTH + 4`` levels (more than :func:`encode` ever writes) is
+    refused with :class:`ProtocolError`."""
+    if _depth > 2 * _MAX_DEPTH + 4:
+        raise ProtocolError("data nested too deeply")
+    _depth += 1
     if isinstance(obj, list):
-        return [decode(v, tags) for v in obj]
+        return [decode(v, tags, _depth) for v in obj]
     if isinstance(obj, dict):
         if len(obj) != 1:
             raise ProtocolError(f"untagged object with keys {sorted(obj)[:5]}")
@@ -172,11 +177,11 @@ def decode(obj, tags=None):
         if tag == "__dict__":
             if not isinstance(body, dict):
                 raise ProtocolError("bad dict")
-            return {str(k): decode(v, tags) for k, v in body.items()}
+            return {str(k): decode(v, tags, _depth) for k, v in body.items()}
         if tag == "__opaque__":
             return Opaque(body.get("type", "?"), body.get("repr", ""))
         if tags and tag in tags:
-            return tags[tag](decode(body, tags))
+            return tags[tag](decode(body, tags, _depth))
         raise ProtocolError(f"unknown tag {tag!r}")
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
@@ -192,8 +197,8 @@ def loads(line):
     """Parse one protocol line (no decoding of tags)."""
     try:
         msg = json.loads(line)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProtocolError(f"not JSON: {exc}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ProtocolError(f"not JSON: {type(exc).__name__}") from None
     if not isinstance(msg, dict):
         raise ProtocolError("a message must be a JSON object")
     return msg

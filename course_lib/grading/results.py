@@ -115,6 +115,7 @@ class GradeReport:
     exercises: list
     directory: str = ""
     seconds: float = 0.0
+    sandbox: str = field(default_factory=lambda: _sandbox_note())
 
     @property
     def score(self):
@@ -137,7 +138,8 @@ class GradeReport:
     def table(self, width=100):
         return _table(self.exercises, width) + (
             f"\nTotal: {self.score:g} / {self.max_score:g} points"
-            f"  ({self.seconds:.1f} s)\n")
+            f"  ({self.seconds:.1f} s)\n") + (
+            f"{self.sandbox}\n" if self.sandbox.startswith("WARNING") else "")
 
     def _repr_html_(self):
         return _html(self.exercises)
@@ -153,8 +155,10 @@ class GradeReport:
                 tests.append({"name": f"{e.name}: {c.name}", "score": c.score,
                               "max_score": c.max_score,
                               "status": "passed" if c.passed else "failed",
-                              "output": out})
+                              "output": out, "visibility": "visible"})
         lines = [f"{e.name}: {e.score:g}/{e.max_score:g}" for e in self.exercises]
+        if self.sandbox.startswith("WARNING"):
+            lines.insert(0, self.sandbox)
         return {
             "score": self.score,
             "max_score": self.max_score,
@@ -163,6 +167,7 @@ class GradeReport:
             "tests": tests,
             "extra_data": {
                 "directory": self.directory,
+                "sandbox": self.sandbox,
                 "exercises": {e.name: {"score": e.score, "max_score": e.max_score,
                                        "path": e.path, "load_error": e.load_error,
                                        "seconds": round(e.seconds, 3),
@@ -180,6 +185,12 @@ class GradeReport:
                        encoding="utf-8")
         os.replace(tmp, path)
         return path
+
+
+def _sandbox_note():
+    """How learner code ran: the sandbox, or the loud warning that there was none."""
+    from .sandbox import describe
+    return describe()
 
 
 def _wrap(text, width):

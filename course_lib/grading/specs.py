@@ -110,15 +110,20 @@ class FunctionSpec:
     kwargs : dict  constructor arguments (arrays allowed)
     constructor : str or None  e.g. ``"from_condition_number"``
     name : str  the name under which calls are counted (default: ``attr``)
+    by_grader : bool  evaluated by the grader over the protocol, not in the worker
+        (the default): the worker never learns the coefficients, the grader counts the
+        calls, and the worker needs no course_lib objective it could misuse
     """
 
-    def __init__(self, problem, attr="value", kwargs=None, constructor=None, name=None):
+    def __init__(self, problem, attr="value", kwargs=None, constructor=None, name=None,
+                 by_grader=True):
         if attr not in ATTRIBUTES:
             raise ValueError(f"unknown attribute {attr!r}")
         self.problem, self.attr = problem, attr
         self.kwargs = dict(kwargs or {})
         self.constructor = constructor
         self.name = name or attr
+        self.by_grader = bool(by_grader)
         self._built = None
 
     def build(self):
@@ -140,6 +145,8 @@ class FunctionSpec:
         return f"{self.problem}{ctor}({args})"
 
     def to_wire(self):
+        if self.by_grader:
+            return {"__cb__": encode({"name": self.name})}
         return {"__fn__": encode({"problem": self.problem, "attr": self.attr,
                                   "kwargs": self.kwargs, "constructor": self.constructor,
                                   "name": self.name})}

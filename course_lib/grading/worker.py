@@ -9,7 +9,10 @@ It never trusts the learner's code with the protocol:
    private duplicate of fd 1; fd 0 then reads ``/dev/null`` and fd 1 points at
    fd 2 (stderr), so a learner's ``print``/``input``/``os.write(1, ...)`` cannot
    corrupt a message;
-2. it sets resource limits (CPU seconds, address space, file size, no core files);
+2. it imports everything it needs (numpy, the protocol, the objectives), sets the
+   resource limits (CPU seconds, address space, file size, open files, processes,
+   no core files) and, when started as root inside the sandbox, drops to its
+   slot's unprivileged user id (``--uid``) -- all before any learner code runs;
 3. Python-level output of each load/call is captured in a bounded buffer and
    returned (truncated) with the answer.
 
@@ -22,6 +25,17 @@ Requests (one JSON object per line)::
 
 Answers: ``{"id", "ok": true, "value", "counts", "args_after"?, "output"}`` or
 ``{"id", "ok": false, "error": {"type", "mro", "message", "traceback"}, "output"}``.
+
+While a call runs, a function the grader evaluates itself (a
+:class:`~.specs.FunctionSpec` with ``by_grader=True``, sent as
+``{"__cb__": {"name": "f"}}``: no coefficients reach the worker) is a
+:class:`GraderFunction`: each call of it writes ``{"cb": "f", "args": [x]}`` and
+waits for ``{"cb": true, "ok": true, "value": ...}``. The grader counts those
+calls; nothing the learner's code does in this process changes the count.
+
+The worker trusts nothing it is told either, but it is not the line of defence:
+everything it sends back (values, counts, output) is treated by the grader as
+written by the learner.
 """
 from __future__ import annotations
 
@@ -59,11 +73,14 @@ class _BoundedText(io.TextIOBase):
         return out
 
 
-def _set_limits(cpu_seconds, memory_mb, file_mb):
+def set_limits(cpu_seconds, memory_mb, file_mb, processes=None, open_files=None):
+    """Lower this process's rlimits (soft = hard: learner code cannot raise them)."""
     import resource
     for which, value in ((resource.RLIMIT_CPU, cpu_seconds),
                          (resource.RLIMIT_AS, memory_mb * 2**20 if memory_mb else None),
                          (resource.RLIMIT_FSIZE, file_mb * 2**20 if file_mb else None),
+                         (resource.RLIMIT_NPROC, processes),
+                         (resource.RLIMIT_NOFILE, open_files),
                          (resource.RLIMIT_CORE, 0)):
         if value is None:
             continue
@@ -88,6 +105,43 @@ def _error_info(exc, learner_path):
             "mro": [c.__name__ for c in type(exc).__mro__],
             "message": message[:2000],
             "traceback": "".join(lines)[-3000:]}
+
+
+def _drop_privileges(uid):
+    """Become ``uid`` (real, effective and saved; no supplementary groups)."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if os.getuid() != uid or os.geteuid() != uid:
+        raise SystemExit("could not drop privileges")
+
+
+class GraderFunction:
+    """A function evaluated by the grader: each call is a round trip on the protocol."""
+
+    def __init__(self, name, worker):
+        self._name, self._worker = str(name), worker
+
+    def __call__(self, x, *args, **kwargs):
+        import numpy as np
+
+        from .protocol import decode, encode
+        if args or kwargs:
+            raise TypeError(f"{self._name}(x) takes one argument")
+        self._worker.send({"cb": self._name,
+                           "args": [encode(np.array(x, dtype=float))]})
+        line = self._worker.readline()
+        if line is None:
+            raise SystemExit(0)     # the grader is gone
+        from .protocol import loads
+        answer = loads(line)
+        if not answer.get("ok"):
+            raise ValueError(f"{self._name}: {answer.get('error', 'refused')}")
+        value = decode(answer.get("value"))
+        return value
+
+    def __repr__(self):
+        return f"<function {self._name}>"
 
 
 class Worker:
@@ -200,6 +254,7 @@ class Worker:
         from .specs import worker_tags
         counts = {}
         tags = worker_tags(counts)
+        tags["__cb__"] = lambda body: GraderFunction(body["name"], self)
         args = decode(args, tags)
         kwargs = decode(kwargs, tags) if kwargs else {}
         ok, value, output = self._captured(lambda: fn(*args, **kwargs))
@@ -247,6 +302,10 @@ def main(argv=None):
     parser.add_argument("--cpu-seconds", type=int, default=20)
     parser.add_argument("--memory-mb", type=int, default=2048)
     parser.add_argument("--file-mb", type=int, default=16)
+    parser.add_argument("--processes", type=int, default=None)
+    parser.add_argument("--open-files", type=int, default=None)
+    parser.add_argument("--uid", type=int, default=None,
+                        help="drop to this user id before any learner code (as root)")
     parser.add_argument("--preload", action="append", default=[],
                         help="trusted module to import before any learner code")
     opts = parser.parse_args(argv)
@@ -264,7 +323,10 @@ def main(argv=None):
     import random
     random.seed(0)
     numpy.random.seed(0)
-    _set_limits(opts.cpu_seconds, opts.memory_mb, opts.file_mb)
+    set_limits(opts.cpu_seconds, opts.memory_mb, opts.file_mb, opts.processes,
+               opts.open_files)
+    if opts.uid is not None and os.geteuid() == 0:
+        _drop_privileges(opts.uid)
 
     Worker(proto_in, proto_out).serve()
     sys.stdout.flush()

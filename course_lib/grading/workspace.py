@@ -16,7 +16,12 @@ import json
 import shutil
 from pathlib import Path
 
-__all__ = ["sync_exercises", "reset_exercise", "ensure_exercise", "stub_names"]
+__all__ = ["sync_exercises", "reset_exercise", "ensure_exercise", "stub_names",
+           "build_student_release", "RELEASE_EXCLUDES"]
+
+#: what a student copy of the course leaves out: the solutions, and everything that
+#: holds or reveals them (the tests and their correct fixtures, CI)
+RELEASE_EXCLUDES = ("solutions", "tests", "tests_browser", ".ci")
 
 MANIFEST = ".stubs.json"
 
@@ -162,3 +167,47 @@ def ensure_exercise(name, stubs_dir=None, exercises_dir=None):
         exercises.mkdir(parents=True, exist_ok=True)
         _copy_new(stubs / f"{name}.py", target, _manifest(exercises), exercises)
     return target
+
+
+def _release_files(root):
+    """The course's files: ``git ls-files`` in a checkout, else a walk that skips
+    build outputs and hidden folders."""
+    import subprocess
+    try:
+        out = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
+                              "--exclude-standard"], capture_output=True,
+                             timeout=60, check=True).stdout
+        return [p for p in out.decode().split("\0") if p]
+    except (OSError, subprocess.SubprocessError):
+        skip = {".venv", "build", "__pycache__", ".pytest_cache", ".git"}
+        return [str(p.relative_to(root)) for p in Path(root).rglob("*")
+                if p.is_file() and not skip & set(p.relative_to(root).parts)
+                and not p.name.endswith(".egg-info")]
+
+
+def build_student_release(out, root=None):
+    """Copy the course without its solutions into ``out`` (which must not exist).
+
+    Leaves out every path under :data:`RELEASE_EXCLUDES`, and refuses to finish if a
+    file of the copy equals a solution file byte for byte. Grading needs none of
+    what is left out: the checks compute their references with ``course_lib``.
+    Returns the list of files copied (relative paths)."""
+    from ..paths import REPO_ROOT, SOLUTIONS
+    root = Path(root or REPO_ROOT)
+    out = Path(out)
+    if out.exists():
+        raise FileExistsError(f"build_student_release: the output folder {out} already "
+                              "exists; remove it or choose another")
+    solutions = {_hash(p) for p in Path(SOLUTIONS).glob("*.py")} if \
+        Path(SOLUTIONS).is_dir() else set()
+    copied = []
+    for rel in sorted(_release_files(root)):
+        if Path(rel).parts[0] in RELEASE_EXCLUDES or not (root / rel).is_file():
+            continue
+        if _hash(root / rel) in solutions:
+            raise RuntimeError(f"build_student_release: {rel} is a copy of a solution")
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / rel, target)
+        copied.append(rel)
+    return copied
