@@ -272,3 +272,47 @@ def test_import_course_lib_schedules_does_not_import_torch():
     code = ("import sys, course_lib.schedules; "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _mlp_run(opt_cls, schedule_step, steps=120):
+    """A small float64 MLP trained by ``opt_cls``; ``schedule_step(opt, t)`` sets the lr (and
+    momentum) before step t, or drives a torch scheduler after it. Returns the weights."""
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(),
+                              torch.nn.Linear(8, 1)).double()
+    X = torch.randn(64, 4, dtype=torch.float64)
+    y = X[:, :1] ** 2 - X[:, 1:2]
+    opt, after = opt_cls(net.parameters())
+    for t in range(steps):
+        schedule_step(opt, t)
+        opt.zero_grad()
+        ((net(X) - y) ** 2).mean().backward()
+        opt.step()
+        after(t)
+    return torch.cat([p.detach().ravel() for p in net.parameters()]).numpy()
+
+
+def test_with_the_course_torch_classes_equals_torch_schedulers():
+    """course_lib.torch_optim.AdamW driven by set_lr(one_cycle, one_cycle_momentum) follows
+    the same trajectory as torch.optim.AdamW driven by OneCycleLR (which cycles beta1)."""
+    from course_lib import torch_optim
+    T = 120
+    lr, mom = S.one_cycle(0.05, T), S.one_cycle_momentum(T)
+    ours = _mlp_run(lambda ps: (torch_optim.AdamW(ps, lr=0.05, weight_decay=0.01),
+                                lambda t: None),
+                    lambda o, t: S.set_lr(o, lr, t, momentum=mom), T)
+
+    holder = {}
+
+    def make(ps):
+        o = torch.optim.AdamW(ps, lr=0.05, weight_decay=0.01)
+        holder["s"] = L.OneCycleLR(o, 0.05, total_steps=T)
+        return o, lambda t: holder["s"].step() if t < T - 1 else None
+
+    theirs = _mlp_run(make, lambda o, t: None, T)
+    assert np.allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    # and a numpy recipe of the zoo takes the schedule as its lr
+    from course_lib.optimizers import adam
+    s = S.warmup_cosine(0.1, 10, 60, floor=0.01)
+    q = Quadratic.from_condition_number(5.0, dim=2, L=1.0)
+    assert np.array_equal(run(adam(lr=s), q, q.x0, 60).lrs[:60], s.values(60))
