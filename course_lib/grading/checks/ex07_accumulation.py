@@ -1,38 +1,46 @@
-"""Checks of exercise ex07_accumulation: ``accumulated_gradient(grad_fn, w, micro_batches)``.
+"""Checks of exercise ex07_accumulation: ``accumulated_gradient(X, y, w, micro_batches)``.
 
-Reference: the gradient of the mean loss over the union of the micro-batches, computed
-in one call, ``LinearRegression.grad(w, concatenate(micro_batches))`` (and
-``course_lib.clipping.accumulate_gradients``, tested against torch's
-``(loss / K).backward()`` in tests/test_clipping.py).
+Reference: the gradient of the mean least-squares loss over the union of the
+micro-batches in one piece, ``LinearRegression.grad(w, concatenate(micro_batches))`` of
+``course_lib.problems`` on the same data (``course_lib.clipping.accumulate_gradients``
+is tested against it and against torch's ``(loss / K).backward()`` in
+tests/test_clipping.py).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..factories import Case, Mistake, Target, counts_calls, leaves_inputs_unmodified, \
-    matches_reference
+from ..factories import (Case, Mistake, Target, leaves_inputs_unmodified, matches_reference,
+                         rejects_bad_input)
 from ..registry import Exercise
-from ..specs import FunctionSpec
 
 EXERCISE = Exercise(
     "ex07_accumulation", "Gradient accumulation over micro-batches",
-    functions=("accumulated_gradient",), preload=("course_lib.problems",),
+    functions=("accumulated_gradient",),
     reference_functions=("course_lib.clipping.accumulate_gradients",
                          "course_lib.problems.LinearRegression.grad"))
 
 FUNC = "accumulated_gradient"
-PROBLEM = {"n_samples": 48, "n_features": 4, "noise": 0.5, "seed": 3}
-SPEC = FunctionSpec("LinearRegression", "grad", PROBLEM, name="grad_fn")
+
+def _problem():
+    from course_lib.problems import LinearRegression
+    return LinearRegression(n_samples=48, n_features=4, noise=0.5, seed=3)
+
+
+DATA = _problem()
+X, Y = np.array(DATA.X), np.array(DATA.y)
 W = np.array([0.5, -1.0, 2.0, 0.1])
 
 
-def reference(spec, w, micro_batches):
-    return spec.build().grad(np.asarray(w, float), np.concatenate(micro_batches))
+def reference(X, y, w, micro_batches):
+    p = _problem()
+    assert np.array_equal(p.X, X) and np.array_equal(p.y, y)
+    return p.grad(np.asarray(w, float), np.concatenate(micro_batches))
 
 
 def _grads(case):
-    spec, w, batches = case.args
-    p = spec.build()
+    _, _, w, batches = case.args
+    p = _problem()
     return [p.grad(np.asarray(w, float), b) for b in batches]
 
 
@@ -42,10 +50,13 @@ MISTAKES = [
     Mistake("weight each micro-batch by its size n_k / N: a plain mean of the means is "
             "wrong when the micro-batches differ in size.",
             lambda c, ref: np.mean(_grads(c), axis=0)),
-    Mistake("grad_fn already returns a mean: sum_k (n_k / N) g_k, not sum_k g_k / N.",
-            lambda c, ref: sum(_grads(c)) / sum(len(b) for b in c.args[2])),
+    Mistake("g_k is already a mean: sum_k (n_k / N) g_k, not sum_k g_k / N.",
+            lambda c, ref: sum(_grads(c)) / sum(len(b) for b in c.args[3])),
     Mistake("accumulate over ALL micro-batches (only the last one is in your answer).",
             lambda c, ref: _grads(c)[-1]),
+    Mistake("g_k is the gradient of the MEAN loss of micro-batch k: divide X_k^T r_k by "
+            "n_k.", lambda c, ref: np.mean([len(b) * g for b, g in zip(c.args[3],
+                                                                       _grads(c))], axis=0)),
 ]
 
 TARGET = Target(FUNC, reference, what="the accumulated gradient", rtol=1e-12, atol=1e-14,
@@ -56,8 +67,8 @@ PERM = rng.permutation(48)
 
 
 def _case(batches, label):
-    return Case(SPEC, W, [np.asarray(b, dtype=np.int64) for b in batches],
-                label=f"{FUNC}(grad_fn of LinearRegression(n=48), w, {label})")
+    return Case(X, Y, W, [np.asarray(b, dtype=np.int64) for b in batches],
+                label=f"{FUNC}(X (48 x 4), y, w, {label})")
 
 
 EQUAL = [_case(np.split(PERM, k), f"{k} micro-batches of {48 // k}") for k in (2, 4, 8)]
@@ -75,14 +86,14 @@ matches_reference(EXERCISE, TARGET, UNEQUAL, name="unequal_micro_batches", point
 matches_reference(EXERCISE, TARGET, ONE, name="one_micro_batch", points=1,
                   hint="K = 1: the gradient of that micro-batch.",
                   description="One micro-batch is the plain minibatch gradient.")
-counts_calls(EXERCISE, TARGET, EQUAL[1:2] + UNEQUAL[:1], counter="grad_fn",
-             allowed=lambda c: (len(c.args[2]), len(c.args[2])),
-             unit="gradient evaluations (one per micro-batch)",
-             name="one_gradient_per_micro_batch", points=1,
-             hint="call grad_fn once per micro-batch.",
-             description="grad_fn is called exactly once per micro-batch.")
-leaves_inputs_unmodified(EXERCISE, TARGET, EQUAL[:1], arguments={1: "w"},
+leaves_inputs_unmodified(EXERCISE, TARGET, EQUAL[:1], arguments={2: "w"},
                          name="does_not_modify_w", points=1,
                          hint="all micro-batches use the same w; do not update w inside.",
                          description="The caller's w is unchanged (no step between "
                                      "micro-batches).")
+rejects_bad_input(EXERCISE, TARGET, [Case(X, Y, W, [], label="micro_batches=[]")],
+                  control=EQUAL[0], exception="ValueError", mentions=("micro_batches",),
+                  name="rejects_no_micro_batches", points=1,
+                  hint="if not micro_batches: raise ValueError('micro_batches ...')",
+                  description="An empty list of micro-batches raises ValueError naming "
+                              "micro_batches (instead of dividing by N = 0).")
