@@ -7,24 +7,29 @@ passed as ``lr=`` to the numpy optimizers (``course_lib.optimizers.sgd(lr=s)``),
 ``torch.optim.lr_scheduler`` class returns after ``t`` calls of ``scheduler.step()``
 (tests/test_schedules.py proves it over 600+ steps to relative 1e-12).
 
-=======================  ===========================================  ====================
-function                 lr_t                                         torch counterpart
-=======================  ===========================================  ====================
-:func:`constant`         ``lr``                                       (no scheduler)
-:func:`step_decay`       ``lr * gamma ** (t // step_size)``           ``StepLR``
-:func:`multistep`        ``lr * gamma ** #{m in milestones: m <= t}`` ``MultiStepLR``
-:func:`exponential`      ``lr * gamma ** t``                          ``ExponentialLR``
-:func:`polynomial`       ``lr * (1 - min(t, T) / T) ** power``        ``PolynomialLR``
-:func:`cosine_annealing` ``eta_min + (lr - eta_min)(1 + cos(pi t/T))/2``  ``CosineAnnealingLR``
-:func:`linear_warmup`    ``lr * (s + (1 - s) min(t, W) / W)``         ``LinearLR``
-:func:`warmup_cosine`    linear warmup, cosine to ``floor``, ``floor`` ``SequentialLR(Linear, Cosine)``
-:func:`warm_restarts`    cosine restarted every ``T_0 * T_mult**i``   ``CosineAnnealingWarmRestarts``
-:func:`cyclic`           triangle between ``base_lr`` and ``max_lr``  ``CyclicLR``
-:func:`one_cycle`        up then down (and :func:`one_cycle_momentum`) ``OneCycleLR``
-:func:`sequential`       one schedule after another (restarted)       ``SequentialLR``
-:func:`chained`          product of the schedules' factors            ``ChainedScheduler``
-:class:`ReduceOnPlateau` ``lr * factor`` after ``patience`` bad epochs ``ReduceLROnPlateau``
-=======================  ===========================================  ====================
+Schedules and their torch counterparts (``lr_t`` in each function's docstring):
+
+* :func:`constant` -- ``lr`` (no scheduler)
+* :func:`step_decay` -- ``lr * gamma ** (t // step_size)``: ``StepLR``
+* :func:`multistep` -- ``lr * gamma ** #{milestones <= t}``: ``MultiStepLR``
+* :func:`exponential` -- ``lr * gamma ** t``: ``ExponentialLR``
+* :func:`polynomial` -- ``lr * (1 - min(t, T) / T) ** power``: ``PolynomialLR``
+* :func:`cosine_annealing` -- ``eta_min + (lr - eta_min)(1 + cos(pi t / T)) / 2``:
+  ``CosineAnnealingLR``
+* :func:`linear_warmup` -- ``lr * (s + (e - s) min(t, W) / W)``: ``LinearLR``
+* :func:`warmup_cosine` -- linear warm-up, cosine to a floor, then the floor:
+  ``SequentialLR([LinearLR, CosineAnnealingLR])``
+* :func:`warm_restarts` -- cosine restarted after ``T_0 * T_mult ** i`` steps:
+  ``CosineAnnealingWarmRestarts``
+* :func:`cyclic` -- triangles between ``base_lr`` and ``max_lr``: ``CyclicLR``
+* :func:`one_cycle`, :func:`one_cycle_momentum` -- up then down, momentum the other
+  way: ``OneCycleLR``
+* :func:`sequential` -- one schedule after another, each restarted: ``SequentialLR``
+* :func:`chained` -- the product of the schedules' factors: ``ChainedScheduler``
+* :class:`ReduceOnPlateau`, :func:`plateau_lrs` -- ``lr * factor`` after ``patience``
+  epochs without improvement: ``ReduceLROnPlateau``
+* :func:`schedule_shape` -- the schedule explorer's family (warm-up, decay, restarts,
+  floor)
 
 With torch: :func:`set_lr` writes ``s(t)`` into every ``param_group['lr']``
 (and a momentum schedule into ``momentum`` or ``betas[0]``); :func:`lambda_factor`

@@ -255,12 +255,13 @@ def test_torch_does_not_check():
     assert _torch_accepts(lambda o: L.SequentialLR(
         o, [L.LinearLR(o, 0.1, 1.0, 200), L.CosineAnnealingLR(o, 100)], [200]))
     # ... and the division by zero comes at the first step
-    p = torch.nn.Parameter(torch.zeros(1))
-    o = torch.optim.SGD([p], lr=0.1)
-    s = L.CosineAnnealingLR(o, T_max=0)
-    with pytest.raises(ZeroDivisionError), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        s.step()
+    for make in (lambda o: L.CosineAnnealingLR(o, T_max=0), lambda o: L.StepLR(o, 0)):
+        p = torch.nn.Parameter(torch.zeros(1))
+        o = torch.optim.SGD([p], lr=0.1)
+        s = make(o)
+        with pytest.raises(ZeroDivisionError), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            s.step()
     # torch does check these, as we do
     assert not _torch_accepts(lambda o: L.CosineAnnealingWarmRestarts(o, T_0=0))
     assert not _torch_accepts(lambda o: L.OneCycleLR(o, 0.1, total_steps=0))
