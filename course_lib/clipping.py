@@ -37,7 +37,8 @@ from ._validation import check_callable, check_int, check_scalar
 from .tree import tree_leaves, tree_map
 
 __all__ = ["clip_by_value", "clip_by_norm", "global_norm", "clip_by_global_norm",
-           "clip_grad_norm_", "accumulate_gradients", "DynamicLossScaler",
+           "clip_grad_norm_", "clip_by_global_norm_transform", "accumulate_gradients",
+           "DynamicLossScaler",
            "NONFINITE_MESSAGE", "EPS"]
 
 #: torch's ``clip_grad_norm_`` adds this to the norm before dividing.
@@ -171,6 +172,26 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         for p, g in zip(params, clipped):
             p.grad.copy_(g)
     return torch.tensor(total, dtype=params[0].grad.dtype)
+
+
+def clip_by_global_norm_transform(max_norm, norm_type=2.0):
+    """:func:`clip_by_global_norm` as a :class:`~course_lib.transforms.GradientTransformation`,
+    to put in front of an optimizer: ``chain(clip_by_global_norm_transform(1.0), adam(...))``
+    is clipping the gradients before every Adam step (``clip_grad_norm_`` then
+    ``optimizer.step()`` in torch). Keeps no state."""
+    from .transforms import GradientTransformation
+
+    owner = "clip_by_global_norm_transform"
+    check_scalar(max_norm, "max_norm", owner, low=0.0, closed="left")
+    _norm_type(norm_type, owner)
+
+    def init(params):
+        return ()
+
+    def update(grads, state, params=None):
+        return clip_by_global_norm(grads, max_norm, norm_type)[0], state
+
+    return GradientTransformation(init, update)
 
 
 def accumulate_gradients(grad_fn, params, micro_batches, sizes=None):

@@ -203,6 +203,34 @@ def test_loss_scaler_matches_grad_scaler_on_forced_overflows():
     assert np.allclose(x, p.detach().numpy(), rtol=1e-6)  # torch's param is float32
 
 
+def test_clip_transform_before_adam_equals_torch():
+    """chain(clip, adam) on numpy = torch Adam with clip_grad_norm_ before each step."""
+    from course_lib.optimizers import adam
+    from course_lib.transforms import apply_updates, chain
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((6, 6))
+    A = A @ A.T + np.eye(6)
+    b = 30 * rng.standard_normal(6)                  # large gradients: clipping acts
+    opt = chain(C.clip_by_global_norm_transform(1.0), adam(lr=0.05))
+    x = np.zeros(6)
+    state = opt.init(x)
+    xt = torch.zeros(6, dtype=torch.float64, requires_grad=True)
+    topt = torch.optim.Adam([xt], lr=0.05)
+    At, bt = torch.tensor(A), torch.tensor(b)
+    clipped = 0
+    for _ in range(200):
+        g = A @ x - b
+        clipped += np.linalg.norm(g) > 1.0
+        u, state = opt.update(g, state, x)
+        x = apply_updates(x, u)
+        topt.zero_grad()
+        (0.5 * xt @ At @ xt - bt @ xt).backward()
+        torch.nn.utils.clip_grad_norm_([xt], 1.0)
+        topt.step()
+    assert clipped > 50
+    assert np.allclose(x, xt.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_import_does_not_import_torch():
     import subprocess
     import sys
