@@ -34,7 +34,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ATTACK_DIR = FIXTURES / "attacks"
 RIGHT = {"ex01_backtracking": FIXTURES / "right/ex01_backtracking/powers_of_beta.py",
          "ex01_gradient_descent": FIXTURES / "right/ex01_gradient_descent/preallocated.py",
-         "ex01_minibatch": FIXTURES / "right/ex01_minibatch/choice_without_replacement.py"}
+         "ex01_minibatch": FIXTURES / "right/ex01_minibatch/choice_without_replacement.py",
+         "ex06_one_cycle": FIXTURES / "right/ex06_one_cycle/phase_table.py",
+         "ex06_warmup_cosine": FIXTURES / "right/ex06_warmup_cosine/clamped_progress.py",
+         "ex07_accumulation": FIXTURES / "right/ex07_accumulation/sum_then_divide.py",
+         "ex07_global_norm_clip": FIXTURES / "right/ex07_global_norm_clip/concatenated.py"}
 CLASSES = ("leave_early", "forge", "tamper", "exhaust", "escape", "reach_solutions",
            "network", "why_defects")
 SECRET = "COURSE_ATTACK_SECRET_TOKEN"
