@@ -15,10 +15,12 @@ steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
 schedules     learning-rate schedules as functions of the step (torch's lr_scheduler)
 clipping      gradient clipping, accumulation, dynamic loss scaling
+convexity     convexity tests, curvature constants, critical points, saddle escape, PL
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
 widgets_schedules  the schedule explorer (warm-up, decay, restarts, floor)
 zoo           every optimizer declared once (spec, update rule, recipe), one file each
+saddle_widgets  the saddle-escape explorer of chapter 02
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
@@ -31,8 +33,8 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
-    "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop", "result",
-    "schedules", "clipping", "widgets_schedules",
+    "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop",
+    "result", "convexity", "saddle_widgets", "schedules", "clipping", "widgets_schedules",
 }
 
 

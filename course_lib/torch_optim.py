@@ -134,10 +134,11 @@ _CAPTURABLE_DEVICES = ("cuda", "xpu", "hpu", torch._C._get_privateuse1_backend_n
 
 class _GroupLR:
     """``t -> float(group['lr'])``: the group's current learning rate, for rules that
-    need lr itself (a scheduler's change is seen at the next step)."""
+    need lr itself (a scheduler's change is seen at the next step). ``initial`` is the
+    optimizer's constructor ``lr`` (lion-pytorch's decoupled weight decay divides by it)."""
 
-    def __init__(self, group):
-        self.group = group
+    def __init__(self, group, initial=None):
+        self.group, self.initial = group, initial
 
     def __call__(self, count=None):
         return float(self.group["lr"])
@@ -166,6 +167,15 @@ class SpecOptimizer(torch.optim.Optimizer):
         super().__init__(params, hp)
 
     # ------------------------------------------------------------- groups
+    def __setstate__(self, state):
+        # a state dict saved by another implementation (lion-pytorch keeps
+        # decoupled_weight_decay outside its groups) may lack some of our
+        # hyper-parameters: they take this optimizer's constructor values
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for k, v in self.defaults.items():
+                group.setdefault(k, v)
+
     def add_param_group(self, param_group):
         """Add a parameter group (as torch does) after validating its hyper-parameters
         (values missing from the group are taken from ``defaults``)."""
@@ -174,6 +184,9 @@ class SpecOptimizer(torch.optim.Optimizer):
                       if k in self.defaults}
             self.spec.validate(merged, torch=True)
         super().add_param_group(param_group)
+        if self.spec.check_param is not None:
+            for p in self.param_groups[-1]["params"]:
+                self.spec.check_param(p, self.spec.owner_class)
 
     def _rules(self, index, group):
         cache = self.__dict__.setdefault("_rules_cache", {})
@@ -183,7 +196,7 @@ class SpecOptimizer(torch.optim.Optimizer):
             return hit[2]
         hp = {k: group[k] for k in self.spec.recipe_names}
         hp = {k: _plain(v) for k, v in self.spec.validate(hp, torch=True).items()}
-        hp["lr"] = _GroupLR(group)
+        hp["lr"] = _GroupLR(group, float(self.defaults["lr"]))
         rules = chain(*self.spec.build(hp)).rules
         if rules is None or any(isinstance(r, LearningRate) for r in rules[:-1]):
             raise TypeError(
@@ -202,11 +215,18 @@ class SpecOptimizer(torch.optim.Optimizer):
                                   dtype=_get_scalar_dtype(is_fused=group.get("fused")))
             return torch.tensor(float(slot.init), dtype=_get_scalar_dtype())
         if slot.shape is not None:
-            return torch.full(tuple(slot.shape(tuple(p.shape))), float(slot.init),
-                              dtype=p.dtype, device=p.device)
+            shape = slot.shape_for(p.shape)
+            return None if shape is None else torch.full(
+                tuple(shape), float(slot.init), dtype=p.dtype, device=p.device)
         return torch.full_like(p, slot.init, memory_format=torch.preserve_format)
 
     def _check_param(self, p, group):
+        if self.spec.sparse_only and not p.grad.is_sparse:
+            raise RuntimeError(
+                f"The gradients of {self.spec.owner_class}'s 'params' must be sparse (as "
+                f"{self.spec.torch_counterpart} requires; nn.Embedding(sparse=True) gives "
+                f"them). Got a dense gradient for a parameter of shape "
+                f"{tuple(p.shape)}; for dense gradients use torch_optim.Adam.")
         if p.grad.is_sparse and self.spec.sparse and group.get("weight_decay"):
             raise RuntimeError(
                 f"The 'weight_decay' parameter of {self.spec.owner_class} must be 0 with "
@@ -260,7 +280,10 @@ class SpecOptimizer(torch.optim.Optimizer):
 
     def _step_bucket(self, ops, ps, group, rules):
         states = [self.state[p] for p in ps]
-        u = [p.grad.to_dense() if p.grad.is_sparse else p.grad for p in ps]
+        # sparse gradients reach the rules as they are only where the spec needs them
+        # sparse (SparseAdam); elsewhere (SGD, Adagrad) as their dense equivalents
+        u = [p.grad.to_dense() if p.grad.is_sparse and not self.spec.sparse_only else p.grad
+             for p in ps]
         for rule in rules:
             if isinstance(rule, LearningRate):
                 self._finish(ops, ps, u, float(group["lr"]))

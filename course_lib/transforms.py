@@ -86,19 +86,35 @@ class Slot:
     scalar : one number per parameter (a 0-d array, e.g. the step counter) instead of
         an array of the parameter's shape
     shape : optional ``shape(param_shape) -> shape`` for an array of another shape
-        (Adafactor's row and column statistics); default: the parameter's shape
+        (Adafactor's row and column statistics), or ``None`` where a parameter of that
+        shape has no such entry (Adafactor: ``variance`` for vectors only); default: the
+        parameter's shape
+    tensor : False for a plain Python number, as torch keeps SparseAdam's ``step``
+        (it takes no tensor memory)
     """
 
     name: str
     init: float | None = 0.0
     scalar: bool = False
     shape: Callable | None = None
+    tensor: bool = True
+
+    def shape_for(self, param_shape):
+        """The slot's shape for a parameter of shape ``param_shape`` (None: absent)."""
+        if self.scalar:
+            return ()
+        return tuple(param_shape) if self.shape is None else self.shape(tuple(param_shape))
 
     def numel(self, param_shape):
-        """Numbers this slot holds for a parameter of shape ``param_shape``."""
+        """Numbers this slot holds (in a tensor) for a parameter of shape ``param_shape``."""
+        if not self.tensor:
+            return 0
         if self.scalar:
             return 1
-        shape = tuple(param_shape) if self.shape is None else tuple(self.shape(tuple(param_shape)))
+        shape = self.shape_for(param_shape)
+        if shape is None:
+            return 0
+        shape = tuple(shape)
         n = 1
         for k in shape:
             n *= int(k)
@@ -133,7 +149,8 @@ def _leaf_init(slot, leaf, ops):
     if slot.scalar:
         return np.array(float(slot.init))
     if slot.shape is not None:
-        return ops.xp.full(tuple(slot.shape(tuple(leaf.shape))), slot.init, dtype=leaf.dtype)
+        shape = slot.shape_for(leaf.shape)
+        return None if shape is None else ops.xp.full(tuple(shape), slot.init, dtype=leaf.dtype)
     return ops.xp.full_like(leaf, slot.init)
 
 

@@ -488,3 +488,10 @@ class SGDExplorer(_Explorer):
 def sgd_explorer(**kwargs):
     """The SGD explorer as a widget box (``box.explorer`` is the :class:`SGDExplorer`)."""
     return SGDExplorer(**kwargs).widget
+
+
+# chapter 02's explorer lives in its own module; re-exported so chapters find every
+# explorer here (``widgets.saddle_explorer``)
+from .saddle_widgets import saddle_explorer  # noqa: E402
+
+__all__ += ["saddle_explorer"]

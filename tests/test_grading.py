@@ -44,8 +44,8 @@ def solutions_report():
 def test_registry_matches_solutions_and_stubs():
     names = [e.name for e in all_exercises()]
     assert names == ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch",
-                     "ex06_one_cycle", "ex06_warmup_cosine", "ex07_accumulation",
-                     "ex07_global_norm_clip"]
+                     "ex02_chords", "ex02_classify", "ex02_constants", "ex06_one_cycle",
+                     "ex06_warmup_cosine", "ex07_accumulation", "ex07_global_norm_clip"]
     for name in names:
         assert (SOLUTIONS / f"{name}.py").is_file()
         assert (STUBS / f"{name}.py").is_file()
@@ -58,7 +58,7 @@ def test_solutions_score_full_marks(solutions_report):
     failing = {(c.exercise, c.name): c.text() for e in solutions_report.exercises
                for c in e.checks if not c.passed}
     assert failing == {}
-    assert solutions_report.score == solutions_report.max_score == 53
+    assert solutions_report.score == solutions_report.max_score == 74
     assert solutions_report.passed
 
 

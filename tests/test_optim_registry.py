@@ -27,6 +27,7 @@ with alpha = 0.9 on Rosenbrock, for example, does not: 2e-6 after 150 steps).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 
@@ -39,20 +40,16 @@ from course_lib import torch_optim, zoo  # noqa: E402
 from course_lib import transforms as tx  # noqa: E402
 
 from optim_cases import cases as _all_cases  # noqa: E402
-from optim_cases._problems import groups, make, numpy_problem  # noqa: E402
+from optim_cases._problems import NUMPY_PROBLEMS, groups, make, numpy_problem  # noqa: E402
+from optim_cases._problems import float64_one_thread  # noqa: E402,F401 (autouse)
 
 CASES = _all_cases()
 IMPL = ("foreach", "fused", "capturable", "differentiable")
+#: optimizer class -> the state entries recorded beside its parameters
+OBSERVED = {cls: case.observed_state for case in CASES if case.observed_state
+            for cls in (case.oracle_class(), getattr(torch_optim, case.spec.class_name))}
 
 
-@pytest.fixture(autouse=True)
-def _float64_default_and_one_thread():
-    n, dtype = torch.get_num_threads(), torch.get_default_dtype()
-    torch.set_num_threads(1)
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_num_threads(n)
-    torch.set_default_dtype(dtype)
 
 
 def _id(hp):
@@ -77,8 +74,15 @@ def _kw(case, i, problem):
     return hp
 
 
-def _flat(params):
-    return np.concatenate([p.detach().double().numpy().ravel() for p in params])
+def _flat(params, opt=None):
+    """The parameters as one float64 vector, then the observed state entries (0 before
+    the optimizer has state)."""
+    parts = [p.detach().double().numpy().ravel() for p in params]
+    for name in OBSERVED.get(type(opt), ()):
+        for p in params:
+            v = opt.state[p].get(name) if p in opt.state else None
+            parts.append(np.zeros(p.numel()) if v is None else v.double().numpy().ravel())
+    return np.concatenate(parts)
 
 
 def _advance(opt, params, loss_fn, sign, steps, rows):
@@ -86,7 +90,7 @@ def _advance(opt, params, loss_fn, sign, steps, rows):
         opt.zero_grad()
         (sign * loss_fn(params)).backward()
         opt.step()
-        rows.append(_flat(params))
+        rows.append(_flat(params, opt))
 
 
 def _start(cls, problem, kw, dtype=torch.float64):
@@ -98,7 +102,7 @@ def _trajectory(cls, problem, kw, steps, dtype=torch.float64, sign=None):
     """Iterates of ``steps`` steps; with ``maximize`` the loss is -f (so the run still
     heads for f's minimum) unless ``sign`` is given."""
     params, loss_fn, opt = _start(cls, problem, kw, dtype)
-    rows = [_flat(params)]
+    rows = [_flat(params, opt)]
     if sign is None:
         sign = -1.0 if kw.get("maximize") else 1.0
     _advance(opt, params, loss_fn, sign, steps, rows)
@@ -190,7 +194,7 @@ def test_checkpoint_through_a_file_mid_run(case, i, direction, tmp_path):
     cls = {"ours": _ours(case), "oracle": case.oracle_class()}
     params, loss_fn, opt = _start(cls[first], problem, kw)
     sign = -1.0 if kw.get("maximize") else 1.0
-    rows = [_flat(params)]
+    rows = [_flat(params, opt)]
     _advance(opt, params, loss_fn, sign, half, rows)
     path = tmp_path / "opt.pt"
     torch.save(opt.state_dict(), path)
@@ -222,6 +226,9 @@ def test_float32_stays_float32_and_close(case, i):
             theirs = topt.state[tp]
             assert set(opt.state[p]) == set(theirs)
             for k, v in opt.state[p].items():
+                if not torch.is_tensor(theirs[k]):        # SparseAdam's int step
+                    assert type(v) is type(theirs[k]), (k, type(v), type(theirs[k]))
+                    continue
                 assert torch.is_tensor(v)
                 assert v.dtype == theirs[k].dtype, (k, v.dtype, theirs[k].dtype)
                 if v.dim() > 0:
@@ -248,33 +255,56 @@ def test_state_memory_is_the_size_of_a_real_state_dict(case, i):
 
 # ------------------------------------------------------------------ 5. numpy recipe
 def _flat_grid_params():
-    return [p for p in _grid_params() if p.values[2] != "mlp"]
+    return [p for p in _grid_params() if p.values[2] in NUMPY_PROBLEMS]
+
+
+def _numpy_observed(state, name, like):
+    """State entry ``name`` of a recipe's state (a chain's tuple of dicts), or zeros."""
+    if isinstance(state, dict) and name in state:
+        v = state[name]
+        return np.zeros(np.size(like)) if v is None else np.ravel(v)
+    for s in state if isinstance(state, (tuple, list)) else ():
+        found = _numpy_observed(s, name, like)
+        if found is not None:
+            return found
+    return None
 
 
 @pytest.mark.parametrize("case, i, problem", _flat_grid_params())
 def test_numpy_recipe_gives_the_torch_class_trajectory(case, i, problem):
     spec = case.spec
     kw = _kw(case, i, problem)
-    ours, _ = _trajectory(_ours(case), problem, kw, case.steps)
+    with _recipe_context(case):
+        ours, _ = _trajectory(_ours(case), problem, kw, case.steps)
     prob, x = numpy_problem(problem)
-    opt = spec.recipe()(**{k: v for k, v in kw.items() if k not in IMPL})
+    opt = spec.recipe()(**{k: v for k, v in kw.items() if not spec.hparam(k).implementation})
     sign = -1.0 if kw.get("maximize") else 1.0
     state = opt.init(x)
-    rows = [x]
+
+    def row(x, state):
+        return np.concatenate([np.ravel(x)] + [
+            _numpy_observed(state, name, x) for name in case.observed_state])
+    rows = [row(x, state)]
     for _ in range(case.steps):
         u, state = opt.update(sign * prob.grad(x), state, x)
         x = tx.apply_updates(x, u)
-        rows.append(x)
+        rows.append(row(x, state))
     _assert_close(np.array(rows), ours, case.rtol, f"recipe {spec.name} on {problem}")
+
+
+def _recipe_context(case):
+    return case.recipe_context() if case.recipe_context else contextlib.nullcontext()
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_numpy_recipe_on_torch_tensors_and_trees(case):
     # the same recipe on a dict tree of numpy arrays and on torch tensors: same numbers
     spec = case.spec
-    hp = {k: v for k, v in _kw(case, len(case.grid) - 1, "mlp").items() if k not in IMPL}
-    params, loss_fn = make("mlp")
-    names = ["w1", "b1", "w2", "b2"]
+    problem = "mlp" if "mlp" in case.problems else case.problems[0]
+    hp = {k: v for k, v in _kw(case, len(case.grid) - 1, problem).items()
+          if not spec.hparam(k).implementation}
+    params, loss_fn = make(problem)
+    names = [f"p{j}" for j in range(len(params))]
     tree_np = {n: p.detach().numpy().copy() for n, p in zip(names, params)}
     tree_t = {n: p.detach().clone() for n, p in zip(names, params)}
     opt = spec.recipe()(**hp)
@@ -283,17 +313,27 @@ def test_numpy_recipe_on_torch_tensors_and_trees(case):
     for _ in range(30):
         ps = [torch.tensor(tree_np[n], requires_grad=True) for n in names]
         (sign * loss_fn(ps)).backward()
-        g_np = {n: p.grad.numpy() for n, p in zip(names, ps)}
+        g_np = {n: _numpy_grad(p.grad) for n, p in zip(names, ps)}
         g_t = {n: p.grad.clone() for n, p in zip(names, ps)}
         before = {n: a.copy() for n, a in tree_np.items()}
         u_np, s_np = opt.update(g_np, s_np, tree_np)
-        u_t, s_t = opt.update(g_t, s_t, tree_t)
+        with _recipe_context(case):
+            u_t, s_t = opt.update(g_t, s_t, tree_t)
         for n in names:                                  # pure: inputs untouched
             np.testing.assert_array_equal(tree_np[n], before[n])
         assert all(torch.is_tensor(u_t[n]) for n in names)
         tree_np, tree_t = tx.apply_updates(tree_np, u_np), tx.apply_updates(tree_t, u_t)
     for n in names:
         np.testing.assert_allclose(tree_t[n].numpy(), tree_np[n], rtol=1e-12, atol=1e-15)
+
+
+def _numpy_grad(g):
+    """A torch gradient for the numpy recipe (a sparse one as a SparseGradient)."""
+    if g.is_sparse:
+        from course_lib.zoo.sparse_adam import SparseGradient
+        g = g.coalesce()
+        return SparseGradient(g.indices().numpy(), g.values().numpy(), tuple(g.shape))
+    return g.numpy()
 
 
 # ------------------------------------------------------------------ 6. bad input
@@ -313,14 +353,14 @@ def _raise_at(cls, err):
 @pytest.mark.parametrize("case, err", _error_params())
 def test_bad_input_raises_what_torch_raises(case, err):
     spec = case.spec
-    with pytest.raises(err.error):
+    with pytest.raises(err.oracle_error or err.error):
         _raise_at(case.oracle_class(), err)
     with pytest.raises(err.error) as info:
         _raise_at(_ours(case), err)
     msg = str(info.value)
     assert f"'{err.arg}'" in msg and spec.owner_class in msg, msg
     if err.recipe and err.at == "init":
-        kwargs = {k: v for k, v in err.kwargs.items() if k not in IMPL}
+        kwargs = {k: v for k, v in err.kwargs.items() if not spec.hparam(k).implementation}
         with pytest.raises((ValueError, TypeError)) as info:
             spec.recipe()(**kwargs)
         msg = str(info.value)
@@ -329,7 +369,11 @@ def test_bad_input_raises_what_torch_raises(case, err):
 
 @pytest.mark.parametrize("case", [c for c in CASES if not c.sparse], ids=lambda c: c.name)
 def test_sparse_gradients_raise_runtime_error(case):
-    for cls in (case.oracle_class(), _ours(case)):
+    # (lion-pytorch takes sparse gradients as their dense equivalents: only torch.optim's
+    # own oracles are held to this)
+    oracle = case.oracle_class()
+    for cls in ((oracle,) if oracle.__module__.startswith("torch.optim") else ()) + (
+            _ours(case),):
         emb = torch.nn.Embedding(5, 2, sparse=True)
         opt = cls(emb.parameters(), lr=0.1)
         emb(torch.tensor([1, 2])).sum().backward()
@@ -343,7 +387,8 @@ def test_sparse_gradients_raise_runtime_error(case):
 def test_sparse_gradients_follow_the_oracle(case, i):
     # where the oracle itself refuses (torch's SGD: weight decay on a sparse gradient),
     # ours must refuse with the same exception type
-    kw = {k: v for k, v in _kw(case, i, "mlp").items() if k not in IMPL}
+    kw = {k: v for k, v in _kw(case, i, "mlp").items()
+          if not case.spec.hparam(k).implementation}
     rows, errors = {}, {}
     for who, cls in (("oracle", case.oracle_class()), ("ours", _ours(case))):
         try:
@@ -382,7 +427,8 @@ def test_signature_defaults_and_docstring_come_from_the_spec(case):
         theirs = inspect.signature(case.oracle_class().__init__).parameters
         assert [(p.name, p.kind, p.default) for p in ours.values()] == \
                [(p.name, p.kind, p.default) for p in theirs.values()]
-    assert list(recipe) == [n for n in ours if n not in ("self", "params", *IMPL)]
+    assert list(recipe) == [n for n in ours if n not in ("self", "params")
+                            and not spec.hparam(n).implementation]
     for h in spec.hparams:
         assert h.name in _ours(case).__doc__
         if not h.implementation:
@@ -411,7 +457,7 @@ def test_scheduler_and_tensor_lr_act_as_in_torch(case):
     for who, cls in (("oracle", case.oracle_class()), ("ours", _ours(case))):
         params, loss_fn, opt = _start(cls, problem, kw)
         sch = torch.optim.lr_scheduler.StepLR(opt, step_size=25, gamma=0.5)
-        rows = [_flat(params)]
+        rows = [_flat(params, opt)]
         for _ in range(100):
             _advance(opt, params, loss_fn, -1.0 if kw.get("maximize") else 1.0, 1, rows)
             sch.step()
@@ -425,5 +471,6 @@ def test_scheduler_and_tensor_lr_act_as_in_torch(case):
     np.testing.assert_allclose(runs["ours-tensor-lr"],
                                _oracle(CASES.index(case), 0, problem, case.steps)[:51],
                                rtol=1e-12, atol=1e-14)
-    assert np.abs(runs["ours"][-1] - _oracle(CASES.index(case), 0, problem,
-                                             case.steps)[100]).max() > 1e-8
+    changed = np.abs(runs["ours"][-1] - _oracle(CASES.index(case), 0, problem,
+                                                case.steps)[100]).max() > 1e-8
+    assert changed == case.lr_changes_run

@@ -402,3 +402,32 @@ def test_gradient_descent_runs_and_its_explorer_redraws(page, lab):
     page.locator(".jp-RenderedHTMLCommon table", has_text="ex01_backtracking").first \
         .scroll_into_view_if_needed()
     screenshot(page, "01_gradient_descent_check.png")
+
+
+def test_convexity_runs_and_its_saddle_explorer_talks_to_the_kernel(page, lab):
+    name = "02_convexity.ipynb"
+    state, seconds = open_and_run_all(page, lab, name, timeout=180)
+    print(f"{name}: {state['code']} code cells ran in {seconds:.1f} s")
+    assert_ran_without_errors(page, state, name)
+
+    images = page.locator(".jp-RenderedImage img")
+    assert images.count() >= 3, f"only {images.count()} plots rendered"
+    for exercise in ("ex02_chords", "ex02_constants", "ex02_classify"):
+        table = page.locator(".jp-RenderedHTMLCommon table", has_text=exercise)
+        assert table.count() >= 1, f"check({exercise!r}) showed no table"
+
+    interact = page.locator(".widget-interact")
+    assert interact.count() == 1, "the saddle explorer (ipywidgets.interactive) did not render"
+    out = interact.locator(".widget-output")
+    _wait(lambda: "negative curvature" in out.inner_text(), 30, "the explorer's first line")
+    readout = interact.locator(".widget-readout").first
+    after = f"{float(readout.inner_text().strip()) + 0.05:.2f}"
+    handle = interact.locator(".widget-slider .noUi-handle")
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    handle.press("ArrowRight")                      # step 0.05
+    _wait(lambda: f"negative curvature {after}:" in out.inner_text(), 30,
+          f"the kernel to print the escape time for curvature {after}")
+    assert readout.inner_text().strip() == after
+    assert re.search(r"escaped after [\d.]+ ± [\d.]+ steps", out.inner_text())
+    screenshot(page, "02_convexity_explorer.png")

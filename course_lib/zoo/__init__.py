@@ -52,6 +52,22 @@ becomes torch's ``p.mul_(1 - lr * wd)``. Runs that oscillate (chaotic) amplify a
 rounding difference: the registry's 1e-10 needs the bits, or a grid in a contracting
 regime. State slots of other shapes (Adafactor's row/column statistics) take
 ``Slot(..., shape=lambda s: s[:-1])``; :func:`state_memory` counts them.
+
+Less common needs
+-----------------
+* torch checks the parameters themselves in ``__init__`` (Muon: 2-D only; SparseAdam:
+  dense): ``OptimizerSpec(check_param=f)``, ``f(p, owner)`` raising torch's exception.
+* Sparse gradients only (SparseAdam): ``sparse=True, sparse_only=True``; the rule gets
+  torch's sparse tensor (numpy: a :class:`course_lib.zoo.sparse_adam.SparseGradient`).
+* A slot some parameters lack: ``shape`` returning ``None`` for them (Adafactor's
+  ``variance`` exists for vectors only); a plain Python number (SparseAdam's ``step``):
+  ``Slot(..., init=None, tensor=False)``, set by the rule.
+* The constructor's lr (lion-pytorch divides its decoupled decay by it):
+  ``getattr(hp["lr"], "initial", None)`` in ``build``.
+* In the registry case: ``observed_state`` for state the parameters never see (ASGD's
+  ``ax``), ``recipe_context`` where torch computes in a dtype numpy lacks (Muon's
+  bfloat16), ``lr_changes_run=False`` where lr is only an initial value (Rprop),
+  ``ErrorInput(oracle_error=...)`` where the oracle raises another type.
 """
 from __future__ import annotations
 
@@ -132,7 +148,8 @@ class StateMemory:
         """State bytes per parameter entry: for ``shapes`` (counters included), or, with
         ``shapes=None``, the large-tensor limit (array slots only)."""
         if shapes is None:
-            return sum(itemsize for s in self.slots if not s.scalar and s.shape is None)
+            return sum(itemsize for s in self.slots
+                       if s.tensor and not s.scalar and s.shape is None)
         n = sum(_numel(shape) for shape in shapes)
         return self.bytes(shapes, itemsize, scalar_itemsize) / n
 

@@ -208,6 +208,10 @@ class OptimizerSpec:
         ``"dense"``: they are made dense first, which gives torch's sparse path's numbers
         when a zero gradient leaves a row unchanged (Adagrad); False: torch's
         RuntimeError
+    sparse_only : dense gradients raise torch's RuntimeError (SparseAdam)
+    check_param : optional ``check_param(p, owner)`` run on every parameter when the
+        torch class is made or given a parameter group (torch's own checks in
+        ``__init__``: Muon's 2-D parameters, SparseAdam's dense parameters)
     notes : differences from torch worth knowing, for the class docstring
     example : optional ``example(torch: bool) -> doctest text`` replacing the generated
         one (which steps a 3-vector, and ``[1, -2]`` in the recipe)
@@ -223,6 +227,8 @@ class OptimizerSpec:
     summary: str
     constraints: tuple = ()
     sparse: bool = False
+    sparse_only: bool = False
+    check_param: Callable | None = None
     notes: str = ""
     example: Callable | None = None
 

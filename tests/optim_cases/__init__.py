@@ -35,6 +35,8 @@ class ErrorInput:
     arg : the argument our message names (``'arg'`` appears in it)
     at : ``"init"`` (the constructor raises) or ``"step"`` (the first step raises)
     recipe : the numpy recipe must reject it too (False for implementation flags)
+    oracle_error : what the oracle raises where it differs (lion-pytorch checks with
+        ``assert``: AssertionError; ours raises ``error``)
     """
 
     kwargs: dict
@@ -42,6 +44,7 @@ class ErrorInput:
     arg: str
     at: str = "init"
     recipe: bool = True
+    oracle_error: type | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,13 @@ class OptimizerCase:
     torch_default_dtype : the float64 runs set torch's default dtype to float64, so
         that scalar state torch keeps in the default dtype (``step``, NAdam's
         ``mu_product``) is float64 in both implementations
+    observed_state : state entries compared beside the parameters, for state the
+        parameters never see (ASGD's averaged iterate ``ax``); 0 before the first step
+    recipe_context : ``() -> context manager`` under which the torch class runs when
+        it is compared with the numpy recipe, where torch computes in a dtype numpy does
+        not have (Muon's bfloat16 Newton–Schulz: the context switches it to float64)
+    lr_changes_run : a scheduler's new lr changes the run (False for Rprop, whose lr
+        is only the initial step size, as in torch)
     """
 
     name: str
@@ -70,6 +80,9 @@ class OptimizerCase:
     steps: int = 200
     oracle: Callable | None = None
     sparse: bool = False
+    observed_state: tuple = ()
+    recipe_context: Callable | None = None
+    lr_changes_run: bool = True
 
     def oracle_class(self):
         import torch
