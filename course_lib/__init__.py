@@ -13,6 +13,8 @@ sampling      minibatch samplers and minibatch-gradient variance
 noisy         any problem as a finite sum with known gradient noise (SGD experiments)
 steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
+schedules     learning-rate schedules as functions of the step (torch's lr_scheduler)
+clipping      gradient clipping, accumulation, dynamic loss scaling
 convexity     convexity tests, curvature constants, critical points, saddle escape, PL
 constrained   Lagrange/KKT: KKT Newton, KKT residuals, QP and SVM duals, projected
               gradient, penalty and augmented-Lagrangian methods
@@ -20,6 +22,7 @@ projections   Euclidean projections: ball, box, simplex, l1 ball, box + hyperpla
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
 adaptive      chapter 04's tools: updates for a gradient sequence, Reddi et al.'s problem
+widgets_schedules  the schedule explorer (warm-up, decay, restarts, floor)
 zoo           every optimizer declared once (spec, update rule, recipe), one file each
 saddle_widgets  the saddle-escape explorer of chapter 02
 second_order  Newton, Gauss-Newton, BFGS, L-BFGS, HVPs, CG, Lanczos, K-FAC/Shampoo/Sophia
@@ -37,7 +40,7 @@ _SUBMODULES = {
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop",
     "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
-    "second_order",
+    "second_order", "schedules", "clipping", "widgets_schedules",
 }
 
 

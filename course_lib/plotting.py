@@ -240,7 +240,7 @@ def _diverges(y_raw, traj):
 
 
 def _curves(runs, attr, *, ax, log, subtract, xlabel, ylabel, labels, title, owner,
-            steps=None, legend=None, size="medium", drawstyle="default"):
+            steps=None, legend=None, size="medium", drawstyle="default", divergence=True):
     items = _items(runs, labels, owner)
     if not items:
         raise ValueError(
@@ -267,7 +267,7 @@ def _curves(runs, attr, *, ax, log, subtract, xlabel, ylabel, labels, title, own
         y = np.array(y, dtype=float).ravel()
         if subtract is not None:
             y = y - subtract
-        curves.append((lab, y, _diverges(y, traj)))
+        curves.append((lab, y, divergence and _diverges(y, traj)))
 
     with _rc():
         if ax is None:
@@ -385,7 +385,9 @@ def lr_curves(runs, *, steps=None, ax=None, log=False, xlabel="step",
     steps : int, needed for callables: draws ``lr_t`` for ``t = 0 .. steps - 1``
     log : bool  log-scale y axis (off by default)
 
-    Drawn as a staircase (``lr_t`` holds for the whole step ``t -> t + 1``).
+    Drawn as a staircase (``lr_t`` holds for the whole step ``t -> t + 1``). A schedule
+    is never marked "diverged" (a warm-up from 0 grows without bound relative to its
+    start); on a log axis zeros are left out.
 
     Examples
     --------
@@ -393,7 +395,7 @@ def lr_curves(runs, *, steps=None, ax=None, log=False, xlabel="step",
     """
     return _curves(runs, "lrs", ax=ax, log=log, subtract=None, xlabel=xlabel,
                    ylabel=ylabel, labels=labels, title=title, owner="lr_curves",
-                   steps=steps, legend=legend, drawstyle="steps-post")
+                   steps=steps, legend=legend, drawstyle="steps-post", divergence=False)
 
 
 # ---------------------------------------------------------------------------- contour

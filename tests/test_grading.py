@@ -47,7 +47,8 @@ def test_registry_matches_solutions_and_stubs():
                      "ex02_chords", "ex02_classify", "ex02_constants",
                      "ex04_adam", "ex04_amsgrad", "ex04_rmsprop",
                      "ex08_kkt_residuals", "ex08_projected_step", "ex08_simplex_projection",
-                     "ex09_newton_step", "ex09_power_iteration", "ex09_two_loop"]
+                     "ex09_newton_step", "ex09_power_iteration", "ex09_two_loop",
+                     "ex06_one_cycle", "ex06_warmup_cosine", "ex07_accumulation", "ex07_global_norm_clip"]
     for name in names:
         assert (SOLUTIONS / f"{name}.py").is_file()
         assert (STUBS / f"{name}.py").is_file()
@@ -60,7 +61,7 @@ def test_solutions_score_full_marks(solutions_report):
     failing = {(c.exercise, c.name): c.text() for e in solutions_report.exercises
                for c in e.checks if not c.passed}
     assert failing == {}
-    assert solutions_report.score == solutions_report.max_score == 46 + 18 + 20 + 20   # ex04: 18, ex08: 20, ex09: 20
+    assert solutions_report.score == solutions_report.max_score == 46 + 18 + 20 + 20 + 28   # ex04: 18, ex08: 20, ex09: 20, ex06/07: 28
     assert solutions_report.passed
 
 

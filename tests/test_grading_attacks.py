@@ -41,7 +41,9 @@ def _right_file(exercise):
 
 
 RIGHT = {ex.name: _right_file(ex.name) for ex in all_exercises()}
-ATTACKED_EXERCISES = {"ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch"}
+ATTACKED_EXERCISES = {"ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch",
+                      "ex06_one_cycle", "ex06_warmup_cosine", "ex07_accumulation",
+                      "ex07_global_norm_clip"}
 CLASSES = ("leave_early", "forge", "tamper", "exhaust", "escape", "reach_solutions",
            "network", "why_defects")
 SECRET = "COURSE_ATTACK_SECRET_TOKEN"
