@@ -101,8 +101,8 @@ reset: $(STAMP)
 	@test -n "$(EX)" || { echo "usage: make reset EX=ex01_gradient_descent"; exit 2; }
 	@$(PY) -m course_lib.grading reset $(EX)
 
-bench: $(STAMP)
-	@$(PY) -m course_lib.bench
+bench: $(STAMP) $(VENV)/.installed-site $(VENV)/.installed-browser exercises
+	@$(PY) -m course_lib.bench --all
 
 # Refresh every pin on purpose: a throw-away venv resolves the direct pins in
 # pyproject.toml, and its full `pip freeze` becomes constraints.txt.

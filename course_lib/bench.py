@@ -13,6 +13,11 @@ grading one submission (``solutions/``)   < 15 s      ``python -m course_lib.gra
 the test suite (``--tests``)              none        ``python -m pytest tests``
 ========================================  ==========  ===================================
 
+plus the set-up, browser-test and site timings of :mod:`course_lib.bench_build`
+(``--setup``, ``--browser``, ``--site``), the optimizer step-time ratios where
+:mod:`course_lib.bench_optim` exists (:func:`time_optimizers`), and, for each notebook,
+its slowest cell. ``--all`` (``make bench``) measures everything.
+
 Each line is printed as OK or OVER its budget, and all results are written to
 ``build/bench.json``. This is a benchmark, not a test: it never fails because something
 is slow (the exit status is 0 unless the command line is wrong).
@@ -39,7 +44,8 @@ __all__ = ["Measurement", "BUDGETS", "status", "time_import", "time_notebook",
            "time_grading", "time_tests", "format_table", "main"]
 
 #: seconds allowed for each kind of measurement (None: no budget, reported only)
-BUDGETS = {"import": 1.0, "notebook": 30.0, "grading": 15.0, "tests": None}
+BUDGETS = {"import": 1.0, "notebook": 30.0, "grading": 15.0, "tests": None,
+           "setup": 180.0, "browser": 180.0, "site": 600.0}
 
 
 @dataclass
@@ -118,6 +124,10 @@ def time_notebook(path, timeout=600) -> Measurement:
     except Exception as exc:  # kernel died, timeout, ...: report, do not crash the bench
         failed, detail = True, f"{type(exc).__name__}: {exc}"[:500]
     seconds = time.perf_counter() - start
+    from .bench_build import slowest_cell
+    cell, cell_s = slowest_cell(nb)
+    if cell is not None and not failed:
+        detail = f"slowest cell: {cell} ({cell_s:.2f} s)"
     return _measurement("notebook", f"notebook {path.name}", seconds, failed, detail)
 
 
@@ -165,6 +175,18 @@ def time_tests(timeout=3600) -> Measurement:
                         failed=out.returncode != 0, detail=tail[-1] if tail else "")
 
 
+def time_optimizers():
+    """Hook for the optimizer step-time ratios (``course_lib.torch_optim`` over
+    ``torch.optim`` foreach, in the same run): ``(rows, table)`` from
+    ``course_lib.bench_optim.run()`` / ``format_table`` where that module exists, else
+    ``(None, reason)``."""
+    if importlib.util.find_spec("course_lib.bench_optim") is None:
+        return None, "course_lib.bench_optim is not in this checkout"
+    from . import bench_optim
+    rows = bench_optim.run()
+    return rows, bench_optim.format_table(rows)
+
+
 def _seconds(seconds) -> str:
     if seconds is None:
         return "n/a"
@@ -194,6 +216,14 @@ def format_table(results) -> str:
 def _parser():
     p = argparse.ArgumentParser(prog="python -m course_lib.bench", description=__doc__.split("\n")[0])
     p.add_argument("--tests", action="store_true", help="also time the test suite (slow)")
+    p.add_argument("--setup", action="store_true", help="also time a fresh set-up (slow)")
+    p.add_argument("--browser", action="store_true", help="also time the browser test")
+    p.add_argument("--site", action="store_true",
+                   help="also time the site build, every notebook executed")
+    p.add_argument("--no-optimizers", action="store_true",
+                   help="skip the torch_optim vs torch.optim step-time ratios")
+    p.add_argument("--all", action="store_true",
+                   help="everything: --setup --tests --browser --site (make bench)")
     p.add_argument("--no-notebooks", action="store_true", help="skip the notebooks")
     p.add_argument("--no-grading", action="store_true", help="skip grading solutions/")
     p.add_argument("--notebook", action="append", default=None, metavar="PATH",
@@ -209,6 +239,10 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.repeat < 1:
         _parser().error(f"--repeat must be >= 1, got {args.repeat}")
+    if args.all:            # every optional measurement this parser knows
+        for flag in ("tests", "setup", "browser", "site", "batch"):
+            if hasattr(args, flag):
+                setattr(args, flag, True)
     results = []
 
     def record(m):
@@ -226,14 +260,26 @@ def main(argv=None) -> int:
         record(time_grading())
     if args.tests:
         record(time_tests())
+    from . import bench_build
+    for flag, timer in ((args.setup, bench_build.time_setup),
+                        (args.browser, bench_build.time_browser_test),
+                        (args.site, bench_build.time_site)):
+        if flag:
+            record(timer())
+    optimizers, optimizer_table = (None, "skipped (--no-optimizers)")
+    if not args.no_optimizers:
+        optimizers, optimizer_table = time_optimizers()
     print()
     print(format_table(results))
+    print("\noptimizer step time, ours / torch.optim(foreach=True) (goal <= 1.5):")
+    print(optimizer_table)
     report = {
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "cpu_count": os.cpu_count()},
         "budgets_s": BUDGETS,
         "results": [asdict(m) for m in results],
+        "optimizer_step_ratios": optimizers if optimizers is not None else optimizer_table,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -113,7 +113,7 @@ def title_of(path: Path) -> str:
     return first.lstrip("# ").strip()
 
 
-def prepare_sources() -> dict:
+def prepare_sources(reuse_runs: bool = True) -> dict:
     """Fill SRC with the pages; return the plan (which notebooks are executed)."""
     if SRC.exists():
         shutil.rmtree(SRC)
@@ -123,7 +123,7 @@ def prepare_sources() -> dict:
         sys.exit(f"no notebooks/NN_*.ipynb found in {NOTEBOOKS}")
     plan = {"reused": [], "executed": []}
     for name in names:
-        reuse = reusable(name)
+        reuse = reuse_runs and reusable(name)
         shutil.copyfile((EXECUTED if reuse else NOTEBOOKS) / name, SRC / name)
         plan["reused" if reuse else "executed"].append(name)
     chapters = "\n".join(Path(n).stem for n in names)
@@ -147,12 +147,14 @@ to find a term in every chapter.
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python website/build.py", description=__doc__.split("\n")[0])
     p.add_argument("--jobs", default="1", help="sphinx-build -j (default 1)")
+    p.add_argument("--execute", action="store_true",
+                   help="execute every notebook, even those build/executed/ holds")
     args = p.parse_args(argv)
     start = time.perf_counter()
     pins = {k: v for k, v in json.loads((HERE / "vendor.json").read_text()).items()
             if not k.startswith("_")}
     tarballs = fetch_vendor(pins)
-    plan = prepare_sources()
+    plan = prepare_sources(reuse_runs=not args.execute)
     if STATIC.exists():
         shutil.rmtree(STATIC)
     unpack_vendor(tarballs, STATIC)
