@@ -11,7 +11,7 @@ EX     ?=
 # Lab run as root (containers, CI images) must pass --allow-root.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test grade exercises reset bench lock clean help update test-browser site
+.PHONY: lab test grade exercises reset bench lock clean help update test-browser site present
 
 help:
 	@echo "make lab        set up .venv (first time) and open the course in JupyterLab"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench      measure the course's time budgets"
 	@echo "make lock       refresh constraints.txt (all pins) on purpose"
 	@echo "make test-browser  the notebooks in JupyterLab in headless chromium (part of make test where chromium is)"
+	@echo "make present    workshop mode: JupyterLab with slides (live widgets) and Voila apps"
 	@echo "make site       build the course as a static site in build/site/ and test it offline"
 
 # The venv is (re)installed only when the dependency files change.
@@ -81,12 +82,26 @@ $(VENV)/.installed-%: $(STAMP)
 # JupyterLab driven in Debian's chromium by playwright (never `playwright install`, which
 # downloads a browser); `make test` runs it where chromium is present. Installs chromium
 # when run as root (bash .ci/install-tools), else says how.
-test-browser: $(VENV)/.installed-browser exercises
+test-browser: $(VENV)/.installed-browser $(VENV)/.installed-workshop exercises
 	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && bash .ci/install-tools; } || { \
 	    echo "make test-browser needs Debian's chromium at $(CHROMIUM):" \
 	         "run 'sudo apt-get install chromium' (not 'playwright install'), then again 'make test-browser'"; \
 	    exit 1; }
 	$(PY) -m pytest tests_browser -q -p no:cacheprovider
+
+# Workshop mode: JupyterLab with jupyterlab-slideshow (slides whose widgets stay live) and
+# Voila at /voila/render/... (a chapter as a full-screen app), without the slideshow's
+# plugins in Voila's pages (they log errors there).
+VOILA_DENY := '--VoilaConfiguration.extension_denylist=["jupyterlab-slideshow", "@deathbeds/jupyterlab-fonts"]'
+present: $(VENV)/.installed-workshop exercises
+	@echo "Workshop mode. Slides: open a chapter, run its cells, then the deck button at the" \
+	      "top right of the notebook (or 'Start Deck' in the command palette, Ctrl+Shift+C);" \
+	      "arrow keys change slide, and move a slider once it has the focus."
+	@echo "Full-screen explorers (Voila): http://127.0.0.1:$(PORT)/voila/render/notebooks/01_gradient_descent.ipynb" \
+	      "(add the ?token=... of the link Lab prints). Ctrl-C twice stops it."
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --port=$(PORT) --LabApp.news_url=None \
+	    --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/01_gradient_descent.ipynb \
+	    $(VOILA_DENY)
 
 # The static site (build/site/): the notebooks the browser test saved (build/executed/)
 # are reused, the others executed once; then the site is checked offline in chromium.
@@ -108,7 +123,7 @@ bench: $(STAMP) $(VENV)/.installed-site $(VENV)/.installed-browser exercises
 # pyproject.toml, and its full `pip freeze` becomes constraints.txt.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install -q -e '.[test,dev,browser,site]'
+	.lock-venv/bin/pip install -q -e '.[test,dev,browser,site,workshop]'
 	( echo "# All pins, made by 'make lock' from pyproject.toml's direct pins. Do not edit by hand."; \
 	  .lock-venv/bin/pip freeze --exclude-editable | sed 's/+cpu$$//' ) > constraints.txt
 	rm -rf .lock-venv

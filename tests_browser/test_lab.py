@@ -48,6 +48,11 @@ CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-default-apps", "--disable-extensions"]
 TRACEBACK = "Traceback (most recent call last)"
+# Voila (the `workshop` extra) serves /voila/render/... from the same server; the slideshow
+# extension's plugins log errors in Voila's pages, so they are kept out of them
+# (`make present` passes the same list).
+VOILA_DENYLIST = ["jupyterlab-slideshow", "@deathbeds/jupyterlab-fonts"]
+VOILA_ARGS = ["--VoilaConfiguration.extension_denylist=" + json.dumps(VOILA_DENYLIST)]
 
 # State of one open notebook, read from Lab's own model (window.jupyterapp): the kernel's
 # status, how many code cells exist / have an execution count / still show the '*' prompt,
@@ -163,7 +168,7 @@ class Lab:
                "--ServerApp.port_retries=0", f"--ServerApp.root_dir={self.root}",
                f"--IdentityProvider.token={TOKEN}", "--LabApp.news_url=None",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-               "--LabApp.expose_app_in_browser=True"]
+               "--LabApp.expose_app_in_browser=True", *VOILA_ARGS]
         if os.geteuid() == 0:
             cmd.append("--allow-root")
         self._log = self.log_path.open("wb")
@@ -455,10 +460,24 @@ def cell_outputs(page, cell_id):
     return page.locator(f'[data-course-cell="{cell_id}"] .jp-Cell-outputArea')
 
 
+# What the controls themselves show (a slider's readout moves with the slider): left out of
+# what_it_shows, so that only what the kernel computed counts as a change.
+CONTROL_PARTS = ".widget-readout, .widget-label, .widget-slider, .widget-dropdown, " \
+                ".widget-toggle-buttons, .widget-radio-box, .widget-checkbox, .widget-text"
+OUTPUT_TEXT_JS = """
+(node, controls) => {
+  const copy = node.cloneNode(true);
+  copy.querySelectorAll(controls).forEach(e => e.remove());
+  return copy.textContent;
+}
+"""
+
+
 def what_it_shows(outputs):
-    """The text an output area shows and the bytes of each picture in it."""
+    """The text an output area shows, without its controls' own labels and readouts, and
+    the bytes of each picture in it."""
     images = outputs.locator("img")
-    return (outputs.inner_text(),
+    return (outputs.evaluate(OUTPUT_TEXT_JS, CONTROL_PARTS),
             tuple(image_digest(images.nth(k)) for k in range(images.count())))
 
 
