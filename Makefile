@@ -116,7 +116,7 @@ reset: $(STAMP)
 	@test -n "$(EX)" || { echo "usage: make reset EX=ex01_gradient_descent"; exit 2; }
 	@$(PY) -m course_lib.grading reset $(EX)
 
-bench: $(STAMP) $(VENV)/.installed-site $(VENV)/.installed-browser exercises
+bench: $(STAMP) $(VENV)/.installed-site $(VENV)/.installed-browser $(VENV)/.installed-workshop exercises
 	@$(PY) -m course_lib.bench --all
 
 # Refresh every pin on purpose: a throw-away venv resolves the direct pins in

@@ -208,8 +208,8 @@ def format_table(results) -> str:
                        for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     for m in results:
-        if m.status in ("FAILED", "n/a") and m.detail:
-            lines.append(f"  {m.name}: {m.detail}")
+        if m.detail and (m.status in ("FAILED", "n/a") or m.kind == "notebook"):
+            lines.append(f"  {m.name}: {m.detail}")     # why, or a notebook's slowest cell
     return "\n".join(lines)
 
 

@@ -35,18 +35,15 @@ from pathlib import Path
 
 import pytest
 
+from chromium import headless_chromium
+
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("COURSE_BROWSER_SHOTS", REPO / "build" / "browser-shots"))
 # Each chapter as Lab saved it after the run (outputs and widget state): `make site` renders
 # these instead of executing the notebooks once more.
 EXECUTED = REPO / "build" / "executed"
 NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 TOKEN = "course-browser-test"
-# Flags that keep chromium off the network (this machine has none) and quiet.
-CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-default-apps", "--disable-extensions"]
 TRACEBACK = "Traceback (most recent call last)"
 # Voila (the `workshop` extra) serves /voila/render/... from the same server; the slideshow
 # extension's plugins log errors in Voila's pages, so they are kept out of them
@@ -232,9 +229,6 @@ class Lab:
 
 @pytest.fixture(scope="module")
 def lab():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium "
-                    "(`sudo apt-get install chromium`) or run `make test-browser` as root")
     root = Path(tempfile.mkdtemp(prefix="course-browser-"))
     server = Lab(root)
     try:
@@ -246,20 +240,8 @@ def lab():
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    try:
-        # playwright starts chromium with --no-sandbox by default (needed as root) and a
-        # fresh temporary profile.
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        pw.stop()
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture

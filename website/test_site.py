@@ -13,6 +13,7 @@ import functools
 import http.server
 import os
 import re
+import sys
 import threading
 import urllib.parse
 from pathlib import Path
@@ -20,13 +21,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests_browser"))
+from chromium import headless_chromium  # noqa: E402  (tests_browser/chromium.py)
+
 SITE = Path(os.environ.get("COURSE_SITE", REPO / "build" / "site"))
-CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 SHOTS = REPO / "build" / "site-shots"
 NOTEBOOKS = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-default-apps", "--disable-extensions"]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -51,20 +51,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    try:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        pw.stop()
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 class Visit:
