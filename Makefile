@@ -11,7 +11,7 @@ EX     ?=
 # Lab run as root (containers, CI images) must pass --allow-root.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test grade exercises reset bench lock clean help update test-browser site present
+.PHONY: lab test grade exercises reset bench lock clean help update test-browser
 
 help:
 	@echo "make lab        set up .venv (first time) and open the course in JupyterLab"
@@ -88,6 +88,8 @@ test-browser: $(VENV)/.installed-browser $(VENV)/.installed-workshop exercises
 	         "run 'sudo apt-get install chromium' (not 'playwright install'), then again 'make test-browser'"; \
 	    exit 1; }
 	$(PY) -m pytest tests_browser -q -p no:cacheprovider
+
+.PHONY: site present
 
 # Workshop mode: JupyterLab with jupyterlab-slideshow (slides whose widgets stay live) and
 # Voila at /voila/render/... (a chapter as a full-screen app), without the slideshow's
