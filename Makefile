@@ -4,6 +4,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+CHROMIUM ?= /usr/bin/chromium
 PORT   ?= 8888
 EX     ?=
 
@@ -21,8 +22,10 @@ help:
 	@echo "make reset EX=ex01_gradient_descent   restore one exercise (yours kept as .bak)"
 	@echo "make bench      measure the course's time budgets"
 	@echo "make lock       refresh constraints.txt (all pins) on purpose"
-	@echo "make test-browser  opt-in: run the notebooks in JupyterLab in headless chromium"
 	@echo "make student-release  the course without solutions/ and tests/, in build/student-release"
+	@echo "make test-browser  the notebooks in JupyterLab in headless chromium (part of make test where chromium is)"
+	@echo "make present    workshop mode: JupyterLab with slides (live widgets) and Voila apps"
+	@echo "make site       build the course as a static site in build/site/ and test it offline"
 
 # The venv is (re)installed only when the dependency files change.
 $(STAMP): pyproject.toml constraints.txt
@@ -77,19 +80,46 @@ test: $(STAMP) exercises
 	$(PY) -m pytest -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile \
 	    --doctest-modules --ignore=tests/fixtures --nbval-lax --nbval-current-env \
 	    tests course_lib notebooks
+	@if [ -x $(CHROMIUM) ]; then $(MAKE) --no-print-directory test-browser; else \
+	    echo "make test: $(CHROMIUM) is missing, so the browser test (tests_browser/) did not run:" \
+	         "install Debian's chromium (bash .ci/install-tools does), or see make test-browser"; fi
 
-# Opt-in, not part of `make test`: JupyterLab driven in Debian's chromium by playwright
-# (the `browser` extra; never `playwright install`, which downloads a browser).
-test-browser: $(STAMP) exercises
-	$(PY) -m pip install --disable-pip-version-check -q -c constraints.txt -e '.[test,browser]'
-	@test -x /usr/bin/chromium || { \
-	    if [ "$$(id -u)" = 0 ]; then \
-	        apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; \
-	    else \
-	        echo "make test-browser needs Debian's chromium at /usr/bin/chromium:" \
-	             "run 'sudo apt-get install chromium' (not 'playwright install'), then again 'make test-browser'"; \
-	        exit 1; fi; }
-	$(PY) -m pytest tests_browser -q
+# The extras' own stamps: playwright for the browser test, Sphinx for the site.
+$(VENV)/.installed-%: $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q -c constraints.txt -e '.[test,$*]'
+	@touch $@
+
+# JupyterLab driven in Debian's chromium by playwright (never `playwright install`, which
+# downloads a browser); `make test` runs it where chromium is present. Installs chromium
+# when run as root (bash .ci/install-tools), else says how.
+test-browser: $(VENV)/.installed-browser $(VENV)/.installed-workshop exercises
+	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && bash .ci/install-tools; } || { \
+	    echo "make test-browser needs Debian's chromium at $(CHROMIUM):" \
+	         "run 'sudo apt-get install chromium' (not 'playwright install'), then again 'make test-browser'"; \
+	    exit 1; }
+	$(PY) -m pytest tests_browser -q -p no:cacheprovider
+
+.PHONY: site present
+
+# Workshop mode: JupyterLab with jupyterlab-slideshow (slides whose widgets stay live) and
+# Voila at /voila/render/... (a chapter as a full-screen app), without the slideshow's
+# plugins in Voila's pages (they log errors there).
+VOILA_DENY := '--VoilaConfiguration.extension_denylist=["jupyterlab-slideshow", "@deathbeds/jupyterlab-fonts"]'
+present: $(VENV)/.installed-workshop exercises
+	@echo "Workshop mode. Slides: open a chapter, run its cells, then the deck button at the" \
+	      "top right of the notebook (or 'Start Deck' in the command palette, Ctrl+Shift+C);" \
+	      "arrow keys change slide, and move a slider once it has the focus."
+	@echo "Full-screen explorers (Voila): http://127.0.0.1:$(PORT)/voila/render/notebooks/01_gradient_descent.ipynb" \
+	      "(add the ?token=... of the link Lab prints). Ctrl-C twice stops it."
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --port=$(PORT) --LabApp.news_url=None \
+	    --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/01_gradient_descent.ipynb \
+	    $(VOILA_DENY)
+
+# The static site (build/site/): the notebooks the browser test saved (build/executed/)
+# are reused, the others executed once; then the site is checked offline in chromium.
+site: $(VENV)/.installed-site $(VENV)/.installed-browser exercises
+	$(PY) website/build.py
+	$(PY) -m pytest website/test_site.py -q -p no:cacheprovider
 
 grade: $(STAMP) exercises
 	@$(PY) -m course_lib.grading grade --report grade-report.json
@@ -103,14 +133,14 @@ student-release: $(STAMP)
 	rm -rf build/student-release
 	$(PY) -m course_lib.grading student-release build/student-release
 
-bench: $(STAMP)
-	@$(PY) -m course_lib.bench
+bench: $(STAMP) $(VENV)/.installed-site $(VENV)/.installed-browser $(VENV)/.installed-workshop exercises
+	@$(PY) -m course_lib.bench --all
 
 # Refresh every pin on purpose: a throw-away venv resolves the direct pins in
 # pyproject.toml, and its full `pip freeze` becomes constraints.txt.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install -q -e '.[test,dev,browser]'
+	.lock-venv/bin/pip install -q -e '.[test,dev,browser,site,workshop]'
 	( echo "# All pins, made by 'make lock' from pyproject.toml's direct pins. Do not edit by hand."; \
 	  .lock-venv/bin/pip freeze --exclude-editable | sed 's/+cpu$$//' ) > constraints.txt
 	rm -rf .lock-venv

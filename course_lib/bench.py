@@ -23,6 +23,11 @@ SGD (momentum), Adam and AdamW over ``torch.optim``'s (``foreach=True``) on an M
 Each line is printed as OK or OVER its budget, and all results are written to
 ``build/bench.json``. This is a benchmark, not a test: it never fails because something
 is slow (the exit status is 0 unless the command line is wrong).
+
+Also the set-up, browser-test and site timings of :mod:`course_lib.bench_build`
+(``--setup``, ``--browser``, ``--site``), the optimizer step-time ratios where
+:mod:`course_lib.bench_optim` exists (:func:`time_optimizers`), and, for each notebook,
+its slowest cell. ``--all`` (``make bench``) measures everything.
 """
 from __future__ import annotations
 
@@ -48,6 +53,9 @@ __all__ = ["Measurement", "BUDGETS", "status", "time_import", "time_notebook",
 #: seconds allowed for each kind of measurement (None: no budget, reported only)
 BUDGETS = {"import": 1.0, "notebook": 30.0, "grading": 15.0, "grading_exercise": 2.0,
            "batch": None, "tests": None}
+
+#: the build's budgets (course_lib.bench_build): a fresh set-up, the browser test, the site
+BUDGETS.update(setup=180.0, browser=180.0, site=600.0)
 
 
 @dataclass
@@ -126,6 +134,10 @@ def time_notebook(path, timeout=600) -> Measurement:
     except Exception as exc:  # kernel died, timeout, ...: report, do not crash the bench
         failed, detail = True, f"{type(exc).__name__}: {exc}"[:500]
     seconds = time.perf_counter() - start
+    from .bench_build import slowest_cell
+    cell, cell_s = slowest_cell(nb)
+    if cell is not None and not failed:
+        detail = f"slowest cell: {cell} ({cell_s:.2f} s)"
     return _measurement("notebook", f"notebook {path.name}", seconds, failed, detail)
 
 
@@ -236,6 +248,18 @@ def time_tests(timeout=3600) -> Measurement:
                         failed=out.returncode != 0, detail=tail[-1] if tail else "")
 
 
+def time_optimizers():
+    """Hook for the optimizer step-time ratios (``course_lib.torch_optim`` over
+    ``torch.optim`` foreach, in the same run): ``(rows, table)`` from
+    ``course_lib.bench_optim.run()`` / ``format_table`` where that module exists, else
+    ``(None, reason)``."""
+    if importlib.util.find_spec("course_lib.bench_optim") is None:
+        return None, "course_lib.bench_optim is not in this checkout"
+    from . import bench_optim
+    rows = bench_optim.run()
+    return rows, bench_optim.format_table(rows)
+
+
 def _seconds(seconds) -> str:
     if seconds is None:
         return "n/a"
@@ -257,8 +281,8 @@ def format_table(results) -> str:
                        for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     for m in results:
-        if m.status in ("FAILED", "n/a") and m.detail:
-            lines.append(f"  {m.name}: {m.detail}")
+        if m.detail and (m.status in ("FAILED", "n/a") or m.kind == "notebook"):
+            lines.append(f"  {m.name}: {m.detail}")     # why, or a notebook's slowest cell
     return "\n".join(lines)
 
 
@@ -276,6 +300,12 @@ def _parser():
     p.add_argument("--repeat", type=int, default=5, help="import timings (default 5)")
     p.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "bench.json",
                    help="where to write the JSON (default build/bench.json)")
+    p.add_argument("--setup", action="store_true", help="also time a fresh set-up (slow)")
+    p.add_argument("--browser", action="store_true", help="also time the browser test")
+    p.add_argument("--site", action="store_true",
+                   help="also time the site build, every notebook executed")
+    p.add_argument("--all", action="store_true",
+                   help="everything: --setup --tests --browser --site (make bench)")
     return p
 
 
@@ -284,6 +314,10 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.repeat < 1:
         _parser().error(f"--repeat must be >= 1, got {args.repeat}")
+    if args.all:            # every optional measurement this parser knows
+        for flag in ("tests", "setup", "browser", "site", "batch"):
+            if hasattr(args, flag):
+                setattr(args, flag, True)
     results = []
 
     def record(m):
@@ -297,6 +331,13 @@ def main(argv=None) -> int:
                  else sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")))
         for path in paths:
             record(time_notebook(path))
+    from . import bench_build
+    for flag, timer in ((args.setup, bench_build.time_setup),
+                        (args.browser, bench_build.time_browser_test),
+                        (args.site, bench_build.time_site)):
+        if flag:
+            record(timer())
+
     if not args.no_grading:
         record(time_grading())
         for m in time_grading_exercises():
@@ -305,22 +346,20 @@ def main(argv=None) -> int:
         record(time_batch())
     if args.tests:
         record(time_tests())
-    optimizers = []
+    optimizers, optimizer_table = (None, "skipped (--no-optimizers)")
     if not args.no_optimizers:
-        from . import bench_optim
-        optimizers = bench_optim.run()
+        optimizers, optimizer_table = time_optimizers()
     print()
     print(format_table(results))
-    if optimizers:
-        print("\noptimizer step time, ours / torch.optim(foreach=True) (goal <= 1.5):")
-        print(bench_optim.format_table(optimizers))
+    print("\noptimizer step time, ours / torch.optim(foreach=True) (goal <= 1.5):")
+    print(optimizer_table)
     report = {
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "cpu_count": os.cpu_count()},
         "budgets_s": BUDGETS,
         "results": [asdict(m) for m in results],
-        "optimizer_step_ratios": optimizers,
+        "optimizer_step_ratios": optimizers if optimizers is not None else optimizer_table,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

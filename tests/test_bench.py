@@ -3,6 +3,7 @@ notebook is reported as FAILED, and the JSON report has one entry per measuremen
 from __future__ import annotations
 
 import json
+import re
 
 import nbformat
 import pytest
@@ -41,7 +42,8 @@ def test_main_writes_json_report(tmp_path, capsys):
     assert only["kind"] == "import" and only["status"] in ("OK", "OVER")
     assert only["seconds"] > 0 and len(only["detail"].split(",")) == 2
     assert report["budgets_s"] == {"import": 1.0, "notebook": 30.0, "grading": 15.0,
-                                   "grading_exercise": 2.0, "batch": None, "tests": None}
+                                   "grading_exercise": 2.0, "batch": None, "tests": None, "setup": 180.0,
+                                   "browser": 180.0, "site": 600.0}
     assert "import course_lib (median of 2)" in capsys.readouterr().out
 
 
@@ -80,3 +82,43 @@ def test_optimizer_step_ratios_time_the_same_computation():
             ob.step()
         for x, y in zip(a, b):
             torch.testing.assert_close(x, y, rtol=1e-6, atol=1e-7)
+def test_slowest_cell_reads_nbclients_execution_times():
+    from course_lib.bench_build import slowest_cell
+
+    def cell(cid, start, end):
+        c = nbformat.v4.new_code_cell("pass")
+        c.id = cid
+        c.metadata["execution"] = {"iopub.execute_input": start, "shell.execute_reply": end}
+        return c
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell("a", "2026-01-01T00:00:00.000000Z", "2026-01-01T00:00:01.500000Z"),
+                cell("b", "2026-01-01T00:00:02.000000Z", "2026-01-01T00:00:04.250000Z"),
+                nbformat.v4.new_markdown_cell("no times")]
+    assert slowest_cell(nb) == ("b", 2.25)
+    assert slowest_cell(nbformat.v4.new_notebook()) == (None, None)
+
+
+def test_notebook_timing_names_its_slowest_cell(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("import time; time.sleep(0.4)")]
+    nb.cells[0].id, nb.cells[1].id = "fast", "sleeps"
+    path = tmp_path / "98_sleeps.ipynb"
+    nbformat.write(nb, path)
+    m = bench.time_notebook(path, timeout=120)
+    assert m.status in ("OK", "OVER"), m.detail
+    seconds = float(re.fullmatch(r"slowest cell: sleeps \(([\d.]+) s\)", m.detail)[1])
+    assert 0.4 <= seconds <= m.seconds           # the sleep, within the whole run
+
+
+def test_all_turns_on_every_optional_measurement(monkeypatch, tmp_path):
+    from course_lib import bench_build
+    called = []
+    for name in ("time_setup", "time_browser_test", "time_site"):
+        monkeypatch.setattr(bench_build, name, lambda name=name: called.append(name) or
+                            bench.Measurement("site", name, 1.0, None, "-"))
+    monkeypatch.setattr(bench, "time_tests", lambda: called.append("tests") or
+                        bench.Measurement("tests", "tests", 1.0, None, "-"))
+    bench.main(["--all", "--no-notebooks", "--no-grading", "--no-optimizers", "--repeat", "1",
+                "--out", str(tmp_path / "bench.json")])
+    assert sorted(called) == ["tests", "time_browser_test", "time_setup", "time_site"]

@@ -154,3 +154,23 @@ def test_readme_gives_the_two_commands():
 def test_pin_parser_rejects_unpinned_requirements(bad, message):
     with pytest.raises(AssertionError, match=message):
         _pins([bad], "x")
+
+
+def test_binder_requirements_take_the_cpu_torch():
+    """binder/requirements.txt (Binder, JupyterHub images) pins torch's CPU build: the
+    "+cpu" local version matches only the CPU wheel (PEP 440), never the default index's
+    2.13.0 (the CUDA build on Linux), and the installed CPU build satisfies it."""
+    path = REPO_ROOT / "binder" / "requirements.txt"
+    lines = [ln.split("#")[0].strip() for ln in path.read_text(encoding="utf-8").splitlines()]
+    lines = [ln for ln in lines if ln]
+    (torch,) = [Requirement(ln) for ln in lines if re.match(r"torch\b", ln)]
+    assert str(torch.specifier) == f"=={TORCH}+cpu"
+    assert not torch.specifier.contains(Version(TORCH)), "the CUDA build would satisfy it"
+    assert not torch.specifier.contains(Version(f"{TORCH}+cu128"))
+    assert torch.specifier.contains(Version(metadata.version("torch")))
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in lines
+    # the course's pins apply (-c is relative to the file), and the course is installed
+    (constraint,) = [ln.split(None, 1)[1] for ln in lines if ln.startswith("-c ")]
+    assert (path.parent / constraint).resolve() == REPO_ROOT / "constraints.txt"
+    assert _constraints()["torch"] == TORCH          # 2.13.0+cpu satisfies ==2.13.0
+    assert any(re.fullmatch(r"-e \.(\[[a-z,]+\])?", ln) for ln in lines)
