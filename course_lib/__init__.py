@@ -17,6 +17,7 @@ plotting      the course's plots, one look
 widgets       ipywidgets explorers
 zoo           every optimizer declared once (spec, update rule, recipe), one file each
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
+weight_decay  L2 vs decoupled decay scaling; parameter groups without decay on biases/norms
 training      small seeded torch training on scikit-learn's digits, vmapped seeds (imports torch)
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
@@ -30,7 +31,7 @@ _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop", "result",
-    "training",
+    "training", "weight_decay",
 }
 
 
