@@ -14,7 +14,7 @@ noisy         any problem as a finite sum with known gradient noise (SGD experim
 steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
 plotting      the course's plots, one look
-widgets       ipywidgets explorers
+widgets       ipywidgets explorers (widgets_decay: Adam+L2 vs AdamW, chapter 05)
 zoo           every optimizer declared once (spec, update rule, recipe), one file each
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 weight_decay  L2 vs decoupled decay scaling; parameter groups without decay on biases/norms
@@ -31,7 +31,7 @@ _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop", "result",
-    "training", "weight_decay",
+    "training", "weight_decay", "widgets_decay",
 }
 
 
