@@ -488,3 +488,7 @@ class SGDExplorer(_Explorer):
 def sgd_explorer(**kwargs):
     """The SGD explorer as a widget box (``box.explorer`` is the :class:`SGDExplorer`)."""
     return SGDExplorer(**kwargs).widget
+
+
+# chapter 05's explorer lives in its own module; re-exported here for the notebooks
+from .widgets_decay import DecayExplorer, decay_explorer  # noqa: E402,F401
