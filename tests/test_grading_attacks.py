@@ -34,7 +34,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ATTACK_DIR = FIXTURES / "attacks"
 RIGHT = {"ex01_backtracking": FIXTURES / "right/ex01_backtracking/powers_of_beta.py",
          "ex01_gradient_descent": FIXTURES / "right/ex01_gradient_descent/preallocated.py",
-         "ex01_minibatch": FIXTURES / "right/ex01_minibatch/choice_without_replacement.py"}
+         "ex01_minibatch": FIXTURES / "right/ex01_minibatch/choice_without_replacement.py",
+         "ex05_adamw": FIXTURES / "right/ex05_adamw/folded_step_size.py",
+         "ex05_l2_coefficient": FIXTURES / "right/ex05_l2_coefficient/reciprocal.py",
+         "ex05_param_groups": FIXTURES / "right/ex05_param_groups/comprehensions.py"}
 CLASSES = ("leave_early", "forge", "tamper", "exhaust", "escape", "reach_solutions",
            "network", "why_defects")
 SECRET = "COURSE_ATTACK_SECRET_TOKEN"
