@@ -23,10 +23,13 @@ plotting      the course's plots, one look
 widgets       ipywidgets explorers
 adaptive      chapter 04's tools: updates for a gradient sequence, Reddi et al.'s problem
 widgets_schedules  the schedule explorer (warm-up, decay, restarts, floor)
+widgets       ipywidgets explorers (widgets_decay: Adam+L2 vs AdamW, chapter 05)
 zoo           every optimizer declared once (spec, update rule, recipe), one file each
 saddle_widgets  the saddle-escape explorer of chapter 02
 second_order  Newton, Gauss-Newton, BFGS, L-BFGS, HVPs, CG, Lanczos, K-FAC/Shampoo/Sophia
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
+weight_decay  L2 vs decoupled decay scaling; parameter groups without decay on biases/norms
+training      small seeded torch training on scikit-learn's digits, vmapped seeds (imports torch)
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
 grading       exercise checks, the sandboxed runner, reports; ``check(name)``
@@ -40,7 +43,8 @@ _SUBMODULES = {
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop",
     "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
-    "second_order", "schedules", "clipping", "widgets_schedules",
+    "second_order", "schedules", "clipping", "widgets_schedules", "training",
+    "weight_decay", "widgets_decay",
 }
 
 

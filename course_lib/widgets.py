@@ -508,3 +508,10 @@ def adaptive_explorer(**kwargs):
     return AdaptiveExplorer(**kwargs)
 # chapter 08's explorer lives in its own module; re-exported here for `widgets.<name>`
 from .widgets_lagrange import LagrangeExplorer, lagrange_explorer  # noqa: E402,F401
+def __getattr__(name):
+    # chapter 05's explorer lives in its own module (course_lib.widgets_decay); lazily
+    # re-exported here so that notebooks build every explorer from course_lib.widgets
+    if name in ("DecayExplorer", "decay_explorer"):
+        from . import widgets_decay
+        return getattr(widgets_decay, name)
+    raise AttributeError(f"module 'course_lib.widgets' has no attribute {name!r}")
