@@ -13,6 +13,7 @@ sampling      minibatch samplers and minibatch-gradient variance
 noisy         any problem as a finite sum with known gradient noise (SGD experiments)
 steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
+momentum_theory  heavy ball and Nesterov on quadratics: 2x2 iteration matrices, optimal parameters
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
 zoo           every optimizer declared once (spec, update rule, recipe), one file each
@@ -29,6 +30,7 @@ _SUBMODULES = {
     "problems", "transforms", "optimizers", "line_search", "sampling", "rates",
     "plotting", "widgets", "torch_optim", "corrections", "grading", "tree", "paths",
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop", "result",
+    "momentum_theory",
 }
 
 
