@@ -488,3 +488,11 @@ class SGDExplorer(_Explorer):
 def sgd_explorer(**kwargs):
     """The SGD explorer as a widget box (``box.explorer`` is the :class:`SGDExplorer`)."""
     return SGDExplorer(**kwargs).widget
+
+
+def momentum_explorer(**kwargs):
+    """Chapter 03's heavy-ball explorer (lr and momentum sliders); see
+    :class:`course_lib.momentum_widgets.MomentumExplorer`."""
+    from .momentum_widgets import momentum_explorer as build
+
+    return build(**kwargs)

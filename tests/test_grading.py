@@ -43,7 +43,8 @@ def solutions_report():
 
 def test_registry_matches_solutions_and_stubs():
     names = [e.name for e in all_exercises()]
-    assert names == ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch"]
+    assert names == ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch",
+                     "ex03_heavy_ball", "ex03_nesterov", "ex03_spectral_radius"]
     for name in names:
         assert (SOLUTIONS / f"{name}.py").is_file()
         assert (STUBS / f"{name}.py").is_file()
@@ -56,7 +57,7 @@ def test_solutions_score_full_marks(solutions_report):
     failing = {(c.exercise, c.name): c.text() for e in solutions_report.exercises
                for c in e.checks if not c.passed}
     assert failing == {}
-    assert solutions_report.score == solutions_report.max_score == 25
+    assert solutions_report.score == solutions_report.max_score == 43   # ex01: 25, ex03: 18
     assert solutions_report.passed
 
 

@@ -28,7 +28,7 @@ CAROL_WRONG = WRONG / "ex01_backtracking" / "ignores_c.py"
 ODD = '=HYPERLINK("x"), José O\'Brien;\n rm -rf ~'
 NON_UTF8 = b"\xfe\xff student"           # not valid UTF-8
 DOTTED = b"..\xff"                       # hidden (starts with "."): skipped, and listed
-EXERCISES = ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch"]
+EXERCISES = [e.name for e in all_exercises()]     # alice submits every solution
 
 
 def _fails(path):
@@ -121,7 +121,7 @@ def _expected():
     return {
         "alice": dict(full),
         "bob": dict(zero),
-        "carol": {"ex01_backtracking": full["ex01_backtracking"] - carol_lost,
+        "carol": {**zero, "ex01_backtracking": full["ex01_backtracking"] - carol_lost,
                   "ex01_gradient_descent": full["ex01_gradient_descent"],
                   "ex01_minibatch": 0.0},
         "mallory": {**zero, "ex01_minibatch": full["ex01_minibatch"]},
@@ -139,7 +139,7 @@ def test_every_student_has_a_row_with_the_expected_points(batch):
     assert set(rows) == set(expected)
     assert len(batch["rows"]) == len(expected)
     max_total = sum(e.max_score for e in all_exercises())
-    assert max_total == 25
+    assert max_total == 43   # ex01: 25, ex03: 18
     for student, points in expected.items():
         row = rows[student]
         got = {n: float(row[n]) for n in EXERCISES}
@@ -159,7 +159,7 @@ def test_every_student_has_a_row_with_the_expected_points(batch):
     assert "ex01_gradient_descent: could not be imported" in failed["mallory"]
     assert "symbolic link" in failed["'" + ODD] and "ex01_minibatch" not in failed["'" + ODD]
     assert "refused" in failed["trudy"] and "symbolic link" in failed["trudy"]
-    assert failed["bob"].count("not_implemented") == 3
+    assert failed["bob"].count("not_implemented") == len(EXERCISES)
 
 
 def test_output_folders_are_safe_and_complete(batch):
@@ -189,7 +189,7 @@ def test_results_json_is_gradescope_and_agrees_with_the_csv(batch):
         folder = batch["out"] / row["folder"]
         data = json.loads((folder / "results.json").read_text())
         assert data["score"] == float(row["total"])
-        assert data["max_score"] == 25
+        assert data["max_score"] == 43
         assert len(data["tests"]) == n_checks
         for t in data["tests"]:
             assert set(t) >= {"name", "score", "max_score", "status", "output"}
@@ -199,7 +199,7 @@ def test_results_json_is_gradescope_and_agrees_with_the_csv(batch):
             assert t["score"] == (t["max_score"] if t["status"] == "passed" else 0)
         assert sum(t["score"] for t in data["tests"]) == data["score"]
         report = (folder / "report.txt").read_text()
-        assert f"Total: {float(row['total']):g} / 25 points" in report
+        assert f"Total: {float(row['total']):g} / 43 points" in report
     mallory = json.loads((batch["out"] / "mallory" / "results.json").read_text())
     text = json.dumps(mallory)
     assert "did not return within 5 s" in text and "exited with code 7" in text
@@ -375,8 +375,7 @@ def test_a_good_zip_is_graded_like_a_folder(tmp_path):
     assert set(got) == {"alice", "bob"}
     assert got["alice"].score == max_total
     assert got["bob"].score == get_exercise("ex01_minibatch").max_score
-    assert got["bob"].submitted == {"ex01_backtracking": False,
-                                    "ex01_gradient_descent": False, "ex01_minibatch": True}
+    assert got["bob"].submitted == {**dict.fromkeys(EXERCISES, False), "ex01_minibatch": True}
     report = tmp_path / "r.json"
     assert cli(["grade", "--dir", str(subs / "alice.zip"), "--report", str(report)]) == 0
     assert json.loads(report.read_text())["score"] == max_total

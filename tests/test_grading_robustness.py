@@ -64,7 +64,7 @@ def test_syntax_error_and_sys_exit_at_import(tmp_path):
     assert "sys.exit(3)" in mb[0]["output"]
     assert bt and all(t["status"] == "passed" for t in bt)
     assert data["score"] == sum(t["max_score"] for t in bt) == 8
-    assert data["max_score"] == 25
+    assert data["max_score"] == 43
 
 
 def test_os_exit_at_import_infinite_loop_and_megabytes_of_output(tmp_path):

@@ -143,3 +143,22 @@ def test_bad_input_names_function_and_argument():
         mt.error_curves(EIGS, 0.1, 0.5, EIGS, 3, method="adam")
     with pytest.raises(ValueError, match="optimal_heavy_ball"):
         mt.optimal_heavy_ball(2.0, 1.0)
+
+
+def test_explorer_verdict_agrees_with_its_run():
+    pytest.importorskip("ipywidgets")
+    from course_lib.widgets import momentum_explorer
+    ex = momentum_explorer().explorer
+    for lr_f, mom, want in [(1.0, 0.5, "converges"), (1.0, 1.0, "oscillates"),
+                            (3.9, 0.9, "diverges")]:
+        with ex.hold():
+            ex.lr_factor.value, ex.momentum.value = lr_f, mom
+        assert ex.last.status.startswith(want)
+        if want == "converges":
+            assert ex.last.run_ratio < 0.1
+        elif want == "diverges":
+            assert ex.last.run_ratio > 1e3
+        else:
+            assert 0.05 < ex.last.run_ratio < 20
+    with pytest.raises(ValueError, match="momentum.*MomentumExplorer"):
+        momentum_explorer(momentum=1.5)
