@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..factories import Case
 from ..specs import FunctionSpec
 
 
@@ -35,3 +36,9 @@ def walk(spec, x0, n_steps, step):
         x, state = step(x, g, state)
         rows.append(x)
     return np.array(rows)
+
+
+def case(spec, x0, lr, mom, n):
+    """One call ``f(grad_fn, x0, lr, momentum, n_steps)`` with a readable label."""
+    return Case(spec, x0, lr, mom, n, label=f"{spec.describe()}, x0={np.asarray(x0).tolist()}, "
+                                             f"lr={lr}, momentum={mom}, n_steps={n}")

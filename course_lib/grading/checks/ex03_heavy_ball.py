@@ -11,7 +11,7 @@ import numpy as np
 from ..factories import Case, Mistake, Target, leaves_inputs_unmodified, matches_reference, \
     rejects_bad_input
 from ..registry import Exercise
-from ._momentum_cases import CASES, walk
+from ._momentum_cases import CASES, case as _case, walk
 
 EXERCISE = Exercise(
     "ex03_heavy_ball", "Heavy ball in torch's form",
@@ -61,11 +61,6 @@ MISTAKES = [
 ]
 TARGET = Target(FUNC, reference, what="the returned iterates", row_name="iterate",
                 mistakes=MISTAKES)
-
-
-def _case(spec, x0, lr, mom, n):
-    return Case(spec, x0, lr, mom, n, label=f"{spec.describe()}, x0={np.asarray(x0).tolist()}, lr={lr}, "
-                                             f"momentum={mom}, n_steps={n}")
 
 
 matches_reference(
