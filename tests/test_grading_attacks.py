@@ -34,7 +34,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ATTACK_DIR = FIXTURES / "attacks"
 RIGHT = {"ex01_backtracking": FIXTURES / "right/ex01_backtracking/powers_of_beta.py",
          "ex01_gradient_descent": FIXTURES / "right/ex01_gradient_descent/preallocated.py",
-         "ex01_minibatch": FIXTURES / "right/ex01_minibatch/choice_without_replacement.py"}
+         "ex01_minibatch": FIXTURES / "right/ex01_minibatch/choice_without_replacement.py",
+         "ex03_heavy_ball": FIXTURES / "right/ex03_heavy_ball/classical_velocity.py",
+         "ex03_nesterov": FIXTURES / "right/ex03_nesterov/torch_reformulation.py",
+         "ex03_spectral_radius": FIXTURES / "right/ex03_spectral_radius/quadratic_formula.py"}
 CLASSES = ("leave_early", "forge", "tamper", "exhaust", "escape", "reach_solutions",
            "network", "why_defects")
 SECRET = "COURSE_ATTACK_SECRET_TOKEN"
