@@ -19,7 +19,8 @@ from course_lib.grading.stubs import StubError, generate_stubs, make_stub, solut
 from course_lib.grading.workspace import reset_exercise, sync_exercises
 from course_lib.paths import REPO_ROOT, SOLUTIONS, STUBS
 
-NAMES = ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch"]
+NAMES = ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch",
+         "ex03_heavy_ball", "ex03_nesterov", "ex03_spectral_radius"]
 
 
 # --- wire format ----------------------------------------------------------------------------
@@ -141,14 +142,13 @@ def test_exercises_never_overwrites_and_reports_changed_stubs(tmp_path):
     stubs, work = tmp_path / "stubs", tmp_path / "exercises"
     shutil.copytree(STUBS, stubs)
     report = sync_exercises(stubs, work)
-    assert [a for _, a, _ in report] == ["created"] * 3
+    assert [a for _, a, _ in report] == ["created"] * len(NAMES)
     assert (work / "ex01_minibatch.py").read_text() == (STUBS / "ex01_minibatch.py").read_text()
 
     mine = "# my answer\n" + (work / "ex01_minibatch.py").read_text()
     (work / "ex01_minibatch.py").write_text(mine)
     actions = {n: a for n, a, _ in sync_exercises(stubs, work)}
-    assert actions == {"ex01_backtracking": "unchanged", "ex01_gradient_descent": "unchanged",
-                       "ex01_minibatch": "edited"}
+    assert actions == {**dict.fromkeys(NAMES, "unchanged"), "ex01_minibatch": "edited"}
     assert (work / "ex01_minibatch.py").read_text() == mine
 
     # the course updates two stubs: one the learner edited, one they did not
@@ -313,7 +313,7 @@ def test_cli_grade_writes_a_gradescope_report(tmp_path):
 
 def test_cli_exercises_reset_stubs_and_list(tmp_path):
     out = _cli("exercises", "--dir", str(tmp_path))
-    assert out.returncode == 0 and out.stdout.count("created") == 3
+    assert out.returncode == 0 and out.stdout.count("created") == len(NAMES)
     (tmp_path / "ex01_backtracking.py").write_text("mine\n")
     out = _cli("exercises", "--dir", str(tmp_path))
     assert out.returncode == 0 and "none overwritten" in out.stdout
@@ -370,8 +370,8 @@ def test_pytest_grades_each_check_as_a_test_with_its_points_and_hint(tmp_path):
     assert "ex01_minibatch.py::batch_sizes FAILED 0/1" in out.stdout
     assert "ex01_minibatch.py::first_batch_is_uniform PASSED 1/1" in out.stdout
     assert "Hint: you dropped the last, shorter batch; keep it." in out.stdout
-    assert "Total: 21 / 25 points" in out.stdout
-    assert "3 failed, 18 passed" in out.stdout
+    assert "Total: 39 / 43 points" in out.stdout      # ex03: 18 of 18
+    assert "3 failed, 34 passed" in out.stdout      # ex03: 16 checks
     # the same report as the command line's (times aside)
     cli = _cli("grade", "--dir", str(folder), "--report", str(tmp_path / "cli.json"))
     assert cli.returncode == 0, cli.stderr
@@ -388,7 +388,7 @@ def test_pytest_k_grades_one_exercise_and_never_imports_the_learners_file(tmp_pa
     out = _pytest(str(folder), "-k", "ex01_minibatch", "--grade-report",
                   str(tmp_path / "r.json"), cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "7 passed, 14 deselected" in out.stdout
+    assert "7 passed, 30 deselected" in out.stdout
     data = json.loads((tmp_path / "r.json").read_text())
     assert {t["name"].split(":")[0] for t in data["tests"]} == {"ex01_minibatch"}
     assert data["score"] == data["max_score"] == 9
