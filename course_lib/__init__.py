@@ -19,6 +19,7 @@ convexity     convexity tests, curvature constants, critical points, saddle esca
 constrained   Lagrange/KKT: KKT Newton, KKT residuals, QP and SVM duals, projected
               gradient, penalty and augmented-Lagrangian methods
 projections   Euclidean projections: ball, box, simplex, l1 ball, box + hyperplane
+momentum_theory  heavy ball and Nesterov on quadratics: 2x2 iteration matrices, optimal parameters
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
 adaptive      chapter 04's tools: updates for a gradient sequence, Reddi et al.'s problem
@@ -44,7 +45,7 @@ _SUBMODULES = {
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop",
     "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
     "second_order", "schedules", "clipping", "widgets_schedules", "training",
-    "weight_decay", "widgets_decay",
+    "weight_decay", "widgets_decay", "momentum_theory",
 }
 
 

@@ -515,3 +515,9 @@ def __getattr__(name):
         from . import widgets_decay
         return getattr(widgets_decay, name)
     raise AttributeError(f"module 'course_lib.widgets' has no attribute {name!r}")
+def momentum_explorer(**kwargs):
+    """Chapter 03's heavy-ball explorer (lr and momentum sliders); see
+    :class:`course_lib.momentum_widgets.MomentumExplorer`."""
+    from .momentum_widgets import momentum_explorer as build
+
+    return build(**kwargs)

@@ -48,7 +48,8 @@ def solutions_report():
 def test_registry_matches_solutions_and_stubs():
     names = [e.name for e in all_exercises()]
     assert names == ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch",
-                    "ex02_chords", "ex02_classify", "ex02_constants", "ex04_adam",
+                    "ex02_chords", "ex02_classify", "ex02_constants", "ex03_heavy_ball",
+                    "ex03_nesterov", "ex03_spectral_radius", "ex04_adam",
                     "ex04_amsgrad", "ex04_rmsprop", "ex05_adamw", "ex05_l2_coefficient",
                     "ex05_param_groups", "ex06_one_cycle", "ex06_warmup_cosine",
                     "ex07_accumulation", "ex07_global_norm_clip", "ex08_kkt_residuals",
@@ -66,7 +67,7 @@ def test_solutions_score_full_marks(solutions_report):
     failing = {(c.exercise, c.name): c.text() for e in solutions_report.exercises
                for c in e.checks if not c.passed}
     assert failing == {}
-    assert solutions_report.score == solutions_report.max_score == 46 + 18 + 20 + 20 + 28 + 16   # ex04: 18, ex08: 20, ex09: 20, ex06/07: 28, ex05: 16
+    assert solutions_report.score == solutions_report.max_score == 46 + 18 + 20 + 20 + 28 + 16 + 18   # ex04: 18, ex08: 20, ex09: 20, ex06/07: 28, ex05: 16, ex03: 18
     assert solutions_report.passed
 
 
