@@ -67,7 +67,7 @@ def test_solutions_score_full_marks(solutions_report):
     failing = {(c.exercise, c.name): c.text() for e in solutions_report.exercises
                for c in e.checks if not c.passed}
     assert failing == {}
-    assert solutions_report.score == solutions_report.max_score == 46 + 18 + 20 + 20 + 28 + 16 + 18   # ex04: 18, ex08: 20, ex09: 20, ex06/07: 28, ex05: 16, ex03: 18
+    assert solutions_report.score == solutions_report.max_score == 46 + 18 + 20 + 20 + 28 + 18 + 18   # ex04: 18, ex08: 20, ex09: 20, ex06/07: 28, ex05: 18, ex03: 18
     assert solutions_report.passed
 
 
