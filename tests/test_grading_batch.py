@@ -263,7 +263,9 @@ def test_a_grader_error_costs_one_row_not_the_batch(tmp_path, monkeypatch):
 
     monkeypatch.setattr(batch_mod, "_grade_student", broken_student)
     monkeypatch.setattr(batch_mod, "grade_file", broken_file)
-    rc = cli(["grade-batch", str(subs), "--out", str(out), "--only", "ex01_minibatch"])
+    # one job: the broken first grade_file call must be ann's (students run in order)
+    rc = cli(["grade-batch", str(subs), "--out", str(out), "--only", "ex01_minibatch",
+              "--jobs", "1"])
     assert rc == 3                       # finished, but says a grader error happened
     with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
         rows = {r["student"]: r for r in csv.DictReader(fh)}
