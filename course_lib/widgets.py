@@ -490,34 +490,28 @@ def sgd_explorer(**kwargs):
     return SGDExplorer(**kwargs).widget
 
 
-# chapter 02's explorer lives in its own module; re-exported so chapters find every
-# explorer here (``widgets.saddle_explorer``)
-from .saddle_widgets import saddle_explorer  # noqa: E402
+# The later chapters' explorers live in modules of their own (each builds on _Explorer
+# above); they are served from here, lazily, so that a chapter builds every explorer from
+# course_lib.widgets and importing this module imports none of them.
+_CHAPTER_EXPLORERS = {
+    "saddle_explorer": ("saddle_widgets", "saddle_explorer"),             # chapter 02
+    "MomentumExplorer": ("momentum_widgets", "MomentumExplorer"),         # chapter 03
+    "momentum_explorer": ("momentum_widgets", "momentum_explorer"),
+    "AdaptiveExplorer": ("widgets_adaptive", "AdaptiveExplorer"),         # chapter 04
+    "adaptive_explorer": ("widgets_adaptive", "AdaptiveExplorer"),        # (the object)
+    "DecayExplorer": ("widgets_decay", "DecayExplorer"),                  # chapter 05
+    "decay_explorer": ("widgets_decay", "decay_explorer"),
+    "ScheduleExplorer": ("widgets_schedules", "ScheduleExplorer"),        # chapters 06-07
+    "schedule_explorer": ("widgets_schedules", "schedule_explorer"),
+    "LagrangeExplorer": ("widgets_lagrange", "LagrangeExplorer"),         # chapter 08
+    "lagrange_explorer": ("widgets_lagrange", "lagrange_explorer"),
+}
+__all__ += list(_CHAPTER_EXPLORERS)
 
-__all__ += ["saddle_explorer"]
 
-
-__all__ += ["adaptive_explorer"]
-
-
-def adaptive_explorer(**kwargs):
-    """Chapter 04's explorer, Adam vs RMSprop vs SGD with momentum on a 2-d problem: an
-    :class:`course_lib.widgets_adaptive.AdaptiveExplorer` (display its ``.widget``)."""
-    from .widgets_adaptive import AdaptiveExplorer
-
-    return AdaptiveExplorer(**kwargs)
-# chapter 08's explorer lives in its own module; re-exported here for `widgets.<name>`
-from .widgets_lagrange import LagrangeExplorer, lagrange_explorer  # noqa: E402,F401
 def __getattr__(name):
-    # chapter 05's explorer lives in its own module (course_lib.widgets_decay); lazily
-    # re-exported here so that notebooks build every explorer from course_lib.widgets
-    if name in ("DecayExplorer", "decay_explorer"):
-        from . import widgets_decay
-        return getattr(widgets_decay, name)
+    if name in _CHAPTER_EXPLORERS:
+        from importlib import import_module
+        module, attr = _CHAPTER_EXPLORERS[name]
+        return getattr(import_module(f"{__package__}.{module}"), attr)
     raise AttributeError(f"module 'course_lib.widgets' has no attribute {name!r}")
-def momentum_explorer(**kwargs):
-    """Chapter 03's heavy-ball explorer (lr and momentum sliders); see
-    :class:`course_lib.momentum_widgets.MomentumExplorer`."""
-    from .momentum_widgets import momentum_explorer as build
-
-    return build(**kwargs)
