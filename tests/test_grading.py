@@ -13,6 +13,7 @@ import pytest
 
 from course_lib.grading import all_exercises, grade, grade_file
 from course_lib.paths import SOLUTIONS, STUBS
+from exercise_points import EXPECTED_POINTS, EXPECTED_TOTAL
 
 WRONG = Path(__file__).parent / "fixtures" / "wrong"
 WRONG_FILES = sorted(WRONG.glob("ex*/*.py"))
@@ -47,14 +48,8 @@ def solutions_report():
 
 def test_registry_matches_solutions_and_stubs():
     names = [e.name for e in all_exercises()]
-    assert names == ["ex01_backtracking", "ex01_gradient_descent", "ex01_minibatch",
-                    "ex02_chords", "ex02_classify", "ex02_constants", "ex03_heavy_ball",
-                    "ex03_nesterov", "ex03_spectral_radius", "ex04_adam",
-                    "ex04_amsgrad", "ex04_rmsprop", "ex05_adamw", "ex05_l2_coefficient",
-                    "ex05_param_groups", "ex06_one_cycle", "ex06_warmup_cosine",
-                    "ex07_accumulation", "ex07_global_norm_clip", "ex08_kkt_residuals",
-                    "ex08_projected_step", "ex08_simplex_projection", "ex09_newton_step",
-                    "ex09_power_iteration", "ex09_two_loop"]
+    assert names == list(EXPECTED_POINTS)
+    assert {e.name: e.max_score for e in all_exercises()} == EXPECTED_POINTS
     for name in names:
         assert (SOLUTIONS / f"{name}.py").is_file()
         assert (STUBS / f"{name}.py").is_file()
@@ -67,7 +62,7 @@ def test_solutions_score_full_marks(solutions_report):
     failing = {(c.exercise, c.name): c.text() for e in solutions_report.exercises
                for c in e.checks if not c.passed}
     assert failing == {}
-    assert solutions_report.score == solutions_report.max_score == 46 + 18 + 20 + 20 + 28 + 18 + 18   # ex04: 18, ex08: 20, ex09: 20, ex06/07: 28, ex05: 18, ex03: 18
+    assert solutions_report.score == solutions_report.max_score == EXPECTED_TOTAL
     assert solutions_report.passed
 
 
