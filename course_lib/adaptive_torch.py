@@ -1,0 +1,65 @@
+"""The torch side of :func:`course_lib.adaptive.updates_from_gradients` (imports torch).
+
+Chapter 04 checks the zoo's recipes against ``torch.optim`` by feeding both the same
+fixed gradient sequence; this module is the torch half of that comparison.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ._validation import check_array
+
+__all__ = ["torch_updates_from_gradients"]
+
+
+def torch_updates_from_gradients(optimizer_class, grads, x0=None, **hyper):
+    """The updates ``u_1, ..., u_T`` of a ``torch.optim.Optimizer`` for a fixed gradient
+    sequence, in float64.
+
+    For ``t = 1..T``: ``p.grad = g_t``, ``opt.step()``, ``u_t = x_t - x_{t-1}``, with one
+    float64 parameter vector ``p`` starting at ``x0`` (zeros by default). The same
+    protocol as :func:`course_lib.adaptive.updates_from_gradients`, so the two results
+    can be compared entry by entry.
+
+    Parameters
+    ----------
+    optimizer_class : a ``torch.optim.Optimizer`` subclass, e.g. ``torch.optim.Adam``
+    grads : array-like, shape (T, d)  the gradient of step ``t`` in row ``t - 1``
+    x0 : array-like, shape (d,), optional
+    **hyper : passed to the constructor (``lr=1e-3, betas=(0.9, 0.999)``, ...)
+
+    Returns
+    -------
+    updates : ndarray, shape (T, d)
+
+    Examples
+    --------
+    >>> import torch
+    >>> u = torch_updates_from_gradients(torch.optim.SGD, [[2.0, -0.5]], lr=0.1)
+    >>> np.round(u, 6)           # SGD: u = -lr g
+    array([[-0.2 ,  0.05]])
+
+    References
+    ----------
+    ``torch.optim.Optimizer.step`` (PyTorch 2.13 documentation).
+    """
+    owner = "torch_updates_from_gradients"
+    if not (isinstance(optimizer_class, type) and issubclass(optimizer_class, torch.optim.Optimizer)):
+        raise TypeError(f"The 'optimizer_class' parameter of {owner} must be a "
+                        f"torch.optim.Optimizer subclass (e.g. torch.optim.Adam). "
+                        f"Got {optimizer_class!r} instead.")
+    g = check_array(grads, "grads", owner, ndim=2)
+    x = np.zeros(g.shape[1]) if x0 is None else check_array(x0, "x0", owner, ndim=1)
+    if x.shape != (g.shape[1],):
+        raise ValueError(f"The 'x0' parameter of {owner} must have shape ({g.shape[1]},), "
+                         f"one entry per gradient column. Got shape {x.shape} instead.")
+    p = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    opt = optimizer_class([p], **hyper)
+    out = []
+    for row in g:
+        before = p.detach().clone()
+        p.grad = torch.tensor(row, dtype=torch.float64)
+        opt.step()
+        out.append((p.detach() - before).numpy())
+    return np.array(out).reshape(g.shape)
