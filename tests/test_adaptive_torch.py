@@ -29,3 +29,23 @@ def test_bad_input_names_the_function_and_argument():
         torch_updates_from_gradients("Adam", [[1.0]])
     with pytest.raises(ValueError, match="'x0' parameter of torch_updates_from_gradients"):
         torch_updates_from_gradients(torch.optim.SGD, [[1.0, 2.0]], x0=[0.0], lr=0.1)
+
+
+def test_torch_trajectory_of_sgd_is_the_closed_form_on_a_quadratic():
+    from course_lib.adaptive_torch import torch_trajectory
+    from course_lib.problems import Quadratic
+    eig = np.array([0.5, 2.0, 3.0])
+    q = Quadratic(np.diag(eig))                       # minimiser 0: x_t = (1 - lr a)^t x0
+    x0 = np.array([1.0, -2.0, 0.5])
+    xs = torch_trajectory(torch.optim.SGD, q, x0, 7, lr=0.2)
+    t = np.arange(8)[:, None]
+    np.testing.assert_allclose(xs, (1 - 0.2 * eig) ** t * x0, rtol=1e-12, atol=1e-15)
+
+
+def test_torch_trajectory_bad_input():
+    from course_lib.adaptive_torch import torch_trajectory
+    from course_lib.problems import Quadratic
+    with pytest.raises(TypeError, match="'problem' parameter of torch_trajectory"):
+        torch_trajectory(torch.optim.SGD, object(), [1.0], 3, lr=0.1)
+    with pytest.raises(ValueError, match="'steps' parameter of torch_trajectory"):
+        torch_trajectory(torch.optim.SGD, Quadratic(np.eye(1)), [1.0], -1, lr=0.1)
