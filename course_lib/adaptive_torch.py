@@ -11,8 +11,16 @@ import numpy as np
 import torch
 
 from ._validation import check_array, check_int
+from .adaptive import _gradients_and_start
 
 __all__ = ["torch_updates_from_gradients", "torch_trajectory"]
+
+
+def _check_optimizer_class(optimizer_class, owner):
+    if not (isinstance(optimizer_class, type) and issubclass(optimizer_class, torch.optim.Optimizer)):
+        raise TypeError(f"The 'optimizer_class' parameter of {owner} must be a "
+                        f"torch.optim.Optimizer subclass (e.g. torch.optim.Adam). "
+                        f"Got {optimizer_class!r} instead.")
 
 
 def torch_updates_from_gradients(optimizer_class, grads, x0=None, **hyper):
@@ -47,15 +55,8 @@ def torch_updates_from_gradients(optimizer_class, grads, x0=None, **hyper):
     ``torch.optim.Optimizer.step`` (PyTorch 2.13 documentation).
     """
     owner = "torch_updates_from_gradients"
-    if not (isinstance(optimizer_class, type) and issubclass(optimizer_class, torch.optim.Optimizer)):
-        raise TypeError(f"The 'optimizer_class' parameter of {owner} must be a "
-                        f"torch.optim.Optimizer subclass (e.g. torch.optim.Adam). "
-                        f"Got {optimizer_class!r} instead.")
-    g = check_array(grads, "grads", owner, ndim=2)
-    x = np.zeros(g.shape[1]) if x0 is None else check_array(x0, "x0", owner, ndim=1)
-    if x.shape != (g.shape[1],):
-        raise ValueError(f"The 'x0' parameter of {owner} must have shape ({g.shape[1]},), "
-                         f"one entry per gradient column. Got shape {x.shape} instead.")
+    _check_optimizer_class(optimizer_class, owner)
+    g, x = _gradients_and_start(grads, x0, owner)
     p = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     opt = optimizer_class([p], **hyper)
     out = []
@@ -99,10 +100,7 @@ def torch_trajectory(optimizer_class, problem, x0, steps, **hyper):
     ``torch.optim.Optimizer.step`` (PyTorch 2.13 documentation).
     """
     owner = "torch_trajectory"
-    if not (isinstance(optimizer_class, type) and issubclass(optimizer_class, torch.optim.Optimizer)):
-        raise TypeError(f"The 'optimizer_class' parameter of {owner} must be a "
-                        f"torch.optim.Optimizer subclass (e.g. torch.optim.SGD). "
-                        f"Got {optimizer_class!r} instead.")
+    _check_optimizer_class(optimizer_class, owner)
     if not callable(getattr(problem, "grad", None)):
         raise TypeError(f"The 'problem' parameter of {owner} must have a grad(x) method "
                         f"(a course_lib.problems problem). Got {type(problem).__name__} instead.")
