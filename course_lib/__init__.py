@@ -23,6 +23,7 @@ momentum_theory  heavy ball and Nesterov on quadratics: 2x2 iteration matrices, 
 plotting      the course's plots, one look
 widgets       ipywidgets explorers
 adaptive      chapter 04's tools: updates for a gradient sequence, Reddi et al.'s problem
+adaptive_torch  the same updates from a torch.optim class (imports torch)
 widgets_schedules  the schedule explorer (warm-up, decay, restarts, floor)
 widgets       ipywidgets explorers (widgets_decay: Adam+L2 vs AdamW, chapter 05)
 zoo           every optimizer declared once (spec, update rule, recipe), one file each
@@ -45,7 +46,7 @@ _SUBMODULES = {
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop",
     "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
     "second_order", "schedules", "clipping", "widgets_schedules", "training",
-    "weight_decay", "widgets_decay", "momentum_theory",
+    "weight_decay", "widgets_decay", "momentum_theory", "adaptive_torch",
 }
 
 

@@ -16,6 +16,16 @@ __all__ = ["updates_from_gradients", "ReddiOnline", "online_projected_run",
            "newton_schulz_singular_values"]
 
 
+def _gradients_and_start(grads, x0, owner):
+    """``grads`` as a (T, d) array and the start ``x0`` (zeros by default), checked for ``owner``."""
+    g = check_array(grads, "grads", owner, ndim=2)
+    x = np.zeros(g.shape[1]) if x0 is None else check_array(x0, "x0", owner, ndim=1)
+    if x.shape != (g.shape[1],):
+        raise ValueError(f"The 'x0' parameter of {owner} must have shape ({g.shape[1]},), "
+                         f"one entry per gradient column. Got shape {x.shape} instead.")
+    return g, x
+
+
 def updates_from_gradients(opt, grads, x0=None):
     """The updates ``u_1, ..., u_T`` an optimizer makes for a given gradient sequence.
 
@@ -50,11 +60,7 @@ def updates_from_gradients(opt, grads, x0=None):
     if not isinstance(opt, tx.GradientTransformation):
         raise TypeError(f"The 'opt' parameter of {owner} must be a GradientTransformation "
                         f"(e.g. adam(lr=1e-3)). Got {type(opt).__name__} instead.")
-    g = check_array(grads, "grads", owner, ndim=2)
-    x = np.zeros(g.shape[1]) if x0 is None else check_array(x0, "x0", owner, ndim=1)
-    if x.shape != (g.shape[1],):
-        raise ValueError(f"The 'x0' parameter of {owner} must have shape ({g.shape[1]},), "
-                         f"one entry per gradient column. Got shape {x.shape} instead.")
+    g, x = _gradients_and_start(grads, x0, owner)
     state = opt.init(x)
     updates, states = [], []
     for row in g:
