@@ -85,3 +85,40 @@ def test_torch_least_squares_bad_input():
         TorchLeastSquares(3, 2)
     with pytest.raises(ValueError, match="'hidden' parameter of tanh_regression"):
         tanh_regression(hidden=0)
+
+
+class _NanAwayFromStart:
+    """Finite (f = 1, g = 1, H = I) only at x0 = (1, 1); NaN at every other point."""
+
+    def value(self, x):
+        return 1.0 if x[0] == 1.0 else np.nan
+
+    def grad(self, x):
+        return np.ones_like(x) if x[0] == 1.0 else np.full_like(x, np.nan)
+
+    def hessian(self, x):
+        return np.eye(len(x)) if x[0] == 1.0 else np.full((len(x), len(x)), np.nan)
+
+
+def test_non_finite_curvature_or_values_away_from_the_start_give_success_false():
+    from course_lib.second_order import hessian_free_newton, levenberg_marquardt
+
+    p = _NanAwayFromStart()
+    hf = hessian_free_newton(p, [1.0, 1.0])          # its finite-difference HVPs are NaN
+    assert not hf.success and hf.reason == "diverged" and "non-finite" in hf.message
+    np.testing.assert_array_equal(hf.x, [1.0, 1.0])
+    damped = newton(p, [1.0, 1.0], line_search=True)
+    assert not damped.success and damped.reason == "line_search_failed"
+    assert np.isfinite(damped.fun) and damped.nit == 0
+    lm = levenberg_marquardt(p, [1.0, 1.0])
+    assert not lm.success and lm.reason == "line_search_failed" and np.isfinite(lm.fun)
+
+
+def test_gauss_newton_reports_rank_deficiency_and_non_finite_residuals():
+    from course_lib.second_order import gauss_newton
+
+    rank1 = gauss_newton(lambda x: np.array([x[0] + x[1] - 1, 2 * (x[0] + x[1]) - 3]),
+                         lambda x: np.array([[1.0, 1.0], [2.0, 2.0]]), [0.0, 0.0])
+    assert not rank1.success and rank1.reason == "singular_hessian"
+    nan = gauss_newton(lambda x: np.array([np.nan, 1.0]), lambda x: np.eye(2), [0.0, 0.0])
+    assert not nan.success and nan.reason == "diverged"
