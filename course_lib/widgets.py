@@ -505,6 +505,8 @@ _CHAPTER_EXPLORERS = {
     "schedule_explorer": ("widgets_schedules", "schedule_explorer"),
     "LagrangeExplorer": ("widgets_lagrange", "LagrangeExplorer"),         # chapter 08
     "lagrange_explorer": ("widgets_lagrange", "lagrange_explorer"),
+    "NewtonExplorer": ("widgets_newton", "NewtonExplorer"),               # chapter 09
+    "newton_explorer": ("widgets_newton", "newton_explorer"),
 }
 __all__ += list(_CHAPTER_EXPLORERS)
 

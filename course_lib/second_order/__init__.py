@@ -12,6 +12,9 @@ curvature     hvp_fd, conjugate_gradient, hessian_free_newton, power_iteration,
               lanczos, hutchinson
 approx        kfac_factors, shampoo_preconditioner, sophia_step
 autograd      hvp_autograd (double backward; imports torch)
+reparam       Affine: a problem in new coordinates, g(y) = f(M y + c)
+torch_problem TorchLeastSquares, tanh_regression: a small network's loss on its flat
+              parameters, with HVPs, Hessian and Gauss-Newton matrix (imports torch)
 """
 from .wolfe import cubic_interpolate, strong_wolfe, WolfeResult  # noqa: F401
 from .quasi_newton import two_loop, bfgs_update, bfgs, lbfgs  # noqa: F401
@@ -21,3 +24,4 @@ from .curvature import (hvp_fd, hessian_from_hvp, conjugate_gradient,  # noqa: F
                         hessian_free_newton, power_iteration, lanczos, hutchinson)
 from .approx import (exact_fisher_block, kfac_factors, kfac_precondition,  # noqa: F401
                      matrix_inverse_root, shampoo_preconditioner, sophia_step)
+from .reparam import Affine  # noqa: F401

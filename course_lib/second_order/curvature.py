@@ -125,6 +125,10 @@ def conjugate_gradient(matvec, b, *, tol=1e-10, maxiter=None, stop_on_negative=T
     return CGResult(x, maxiter, float(np.sqrt(rr)), False)
 
 
+class _NonFiniteProduct(Exception):
+    """A Hessian-vector product came back NaN or infinite (inside CG)."""
+
+
 def hessian_free_newton(problem, x0, *, hvp=None, gtol=1e-6, maxiter=100, cg_maxiter=50,
                         callback=None, label="Newton-CG"):
     """Hessian-free (truncated) Newton: CG on ``H p = -g`` using only HVPs, then Armijo.
@@ -144,7 +148,10 @@ def hessian_free_newton(problem, x0, *, hvp=None, gtol=1e-6, maxiter=100, cg_max
 
     Returns
     -------
-    OptimizeResult  (extra: ``nhvp`` products used, ``cg_iterations`` per step)
+    OptimizeResult  (extra: ``nhvp`` products used, ``cg_iterations`` per step).
+        A non-finite Hessian-vector product ends the run at the last finite iterate with
+        ``success=False`` (status ``diverged``); so does a failed line search
+        (``line_search_failed``).
 
     Examples
     --------
@@ -181,8 +188,16 @@ def hessian_free_newton(problem, x0, *, hvp=None, gtol=1e-6, maxiter=100, cg_max
 
         def matvec(v, x=x):
             counter[0] += 1
-            return hvp(x, v)
-        cg = conjugate_gradient(matvec, -g, tol=min(0.5, np.sqrt(gn)), maxiter=cg_maxiter)
+            hv = np.asarray(hvp(x, v), dtype=float)
+            if not np.all(np.isfinite(hv)):
+                raise _NonFiniteProduct
+            return hv
+        try:
+            cg = conjugate_gradient(matvec, -g, tol=min(0.5, np.sqrt(gn)), maxiter=cg_maxiter)
+        except _NonFiniteProduct:        # a NaN/inf curvature: stop, do not step on it
+            nhvp += counter[0]
+            rec.stop("diverged")
+            break
         nhvp += counter[0]
         cg_its.append(cg.iterations)
         p = cg.x

@@ -158,8 +158,8 @@ def newton(problem, x0, *, line_search=False, modify=False, gtol=1e-8, maxiter=1
                 rec.stop("singular_hessian")   # no descent guarantee: damping cannot help
                 break
             ls = backtracking_armijo(rec.value, x, p, g, fx=fx, c=c)
-            if not ls.success:
-                rec.stop("line_search_failed")
+            if not ls.success or np.array_equal(x + ls.step * p, x):   # no step, or lost
+                rec.stop("line_search_failed")                          # to rounding
                 break
             t, x, fx = ls.step, x + ls.step * p, ls.fval
         else:
