@@ -119,6 +119,16 @@ def test_all_turns_on_every_optional_measurement(monkeypatch, tmp_path):
                             bench.Measurement("site", name, 1.0, None, "-"))
     monkeypatch.setattr(bench, "time_tests", lambda: called.append("tests") or
                         bench.Measurement("tests", "tests", 1.0, None, "-"))
+    # the real batch grades 50 students' whole submissions (minutes); this test is about
+    # the flags, and test_time_batch_writes_every_result runs a small batch for real
+    monkeypatch.setattr(bench, "time_batch", lambda: called.append("batch") or
+                        bench.Measurement("batch", "batch", 1.0, None, "-"))
     bench.main(["--all", "--no-notebooks", "--no-grading", "--no-optimizers", "--repeat", "1",
                 "--out", str(tmp_path / "bench.json")])
-    assert sorted(called) == ["tests", "time_browser_test", "time_setup", "time_site"]
+    assert sorted(called) == ["batch", "tests", "time_browser_test", "time_setup", "time_site"]
+
+
+def test_time_batch_writes_every_result():
+    m = bench.time_batch(n=3)
+    assert m.status != "FAILED", m.detail
+    assert m.detail.startswith("3 result files; exit 0"), m.detail
