@@ -399,10 +399,10 @@ class _DualObjective:
 
 
 def _fista(owner, objective, z0, project, L, *, tol, maxiter, blowup=1e7, callback=None,
-           converged=None):
-    """Accelerated projected gradient (FISTA with restart) on ``objective``: a Recorder,
-    stopping on the gradient mapping ``||z - P(z - g/L)|| L <= tol`` (or on
-    ``converged(z)`` when given)."""
+           converged=None, restart=True, exhausted="max_steps"):
+    """Accelerated projected gradient (FISTA, with gradient restart unless ``restart`` is
+    False) on ``objective``: a Recorder, stopping on the gradient mapping
+    ``||z - P(z - g/L)|| L <= tol`` (or on ``converged(z)`` when given)."""
     rec = Recorder(owner, objective, z0, callback=callback)
     z = project(rec.x0)
     y, t = z.copy(), 1.0
@@ -412,7 +412,7 @@ def _fista(owner, objective, z0, project, L, *, tol, maxiter, blowup=1e7, callba
             gy = rec.grad(y)
             z_new = project(y - gy / L)
             t_new = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
-            if (y - z_new) @ (z_new - z) > 0:          # O'Donoghue-Candes gradient restart
+            if restart and (y - z_new) @ (z_new - z) > 0:   # O'Donoghue-Candes restart
                 y, t = z_new.copy(), 1.0
             else:
                 y, t = z_new + ((t - 1) / t_new) * (z_new - z), t_new
@@ -428,7 +428,7 @@ def _fista(owner, objective, z0, project, L, *, tol, maxiter, blowup=1e7, callba
                 rec.stop("converged")
                 break
         else:
-            rec.stop("max_steps")
+            rec.stop(exhausted)
     return rec
 
 
