@@ -178,13 +178,15 @@ def _check_problem(problem, owner):
 
 
 class KKTReport(NamedTuple):
-    """The four KKT residuals of a candidate ``(x, lam, mu)`` and its active set."""
+    """The four KKT residuals of a candidate ``(x, lam, mu)``, its active set and the
+    inequalities it violates."""
 
     stationarity: float      # ||grad f + J_h^T lam + J_g^T mu||_2
     primal: float            # max(|h_i|, g_j^+)
     dual: float              # max(-mu_j, 0)
     complementarity: float   # max |mu_j g_j|
-    active: tuple            # indices j with g_j(x) >= -active_tol
+    active: tuple            # indices j with |g_j(x)| <= active_tol
+    violated: tuple = ()     # indices j with g_j(x) > active_tol
 
     @property
     def max(self):
@@ -197,14 +199,20 @@ def kkt_residuals(problem, x, lam=None, mu=None, *, active_tol=1e-8):
     ``stationarity = ||grad f(x) + J_h(x)^T lam + J_g(x)^T mu||_2``,
     ``primal = max(max_i |h_i(x)|, max_j max(g_j(x), 0))``,
     ``dual = max_j max(-mu_j, 0)``, ``complementarity = max_j |mu_j g_j(x)|``;
-    ``active`` lists the inequalities with ``g_j(x) >= -active_tol``. All four are 0
+    ``active`` lists the inequalities that hold with equality, ``|g_j(x)| <= active_tol``;
+    ``violated`` lists those with ``g_j(x) > active_tol`` (a violated constraint is not
+    active: it is reported by ``primal`` and ``violated``). All four residuals are 0
     exactly at a KKT point.
 
     Examples
     --------
     >>> qp = quadratic_program(np.eye(1), [-2.0], G=[[1.0]], h=[1.0])   # x <= 1
-    >>> kkt_residuals(qp, [1.0], mu=[1.0])
-    KKTReport(stationarity=0.0, primal=0.0, dual=0.0, complementarity=0.0, active=(0,))
+    >>> rep = kkt_residuals(qp, [1.0], mu=[1.0])
+    >>> rep.max, rep.active, rep.violated
+    (0.0, (0,), ())
+    >>> rep = kkt_residuals(qp, [2.0])          # x = 2 violates x <= 1: not active
+    >>> rep.primal, rep.active, rep.violated
+    (1.0, (), (0,))
 
     References
     ----------
@@ -221,7 +229,8 @@ def kkt_residuals(problem, x, lam=None, mu=None, *, active_tol=1e-8):
     return KKTReport(stat, problem.violation(x),
                      float(np.max(np.maximum(-mu, 0.0), initial=0.0)),
                      float(np.max(np.abs(mu * gx), initial=0.0)),
-                     tuple(int(j) for j in np.nonzero(gx >= -active_tol)[0]))
+                     tuple(int(j) for j in np.nonzero(np.abs(gx) <= active_tol)[0]),
+                     tuple(int(j) for j in np.nonzero(gx > active_tol)[0]))
 
 
 # ----------------------------------------------------------------- equality: KKT Newton
@@ -390,10 +399,10 @@ class _DualObjective:
 
 
 def _fista(owner, objective, z0, project, L, *, tol, maxiter, blowup=1e7, callback=None,
-           converged=None):
-    """Accelerated projected gradient (FISTA with restart) on ``objective``: a Recorder,
-    stopping on the gradient mapping ``||z - P(z - g/L)|| L <= tol`` (or on
-    ``converged(z)`` when given)."""
+           converged=None, restart=True, exhausted="max_steps"):
+    """Accelerated projected gradient (FISTA, with gradient restart unless ``restart`` is
+    False) on ``objective``: a Recorder, stopping on the gradient mapping
+    ``||z - P(z - g/L)|| L <= tol`` (or on ``converged(z)`` when given)."""
     rec = Recorder(owner, objective, z0, callback=callback)
     z = project(rec.x0)
     y, t = z.copy(), 1.0
@@ -403,7 +412,7 @@ def _fista(owner, objective, z0, project, L, *, tol, maxiter, blowup=1e7, callba
             gy = rec.grad(y)
             z_new = project(y - gy / L)
             t_new = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
-            if (y - z_new) @ (z_new - z) > 0:          # O'Donoghue-Candes gradient restart
+            if restart and (y - z_new) @ (z_new - z) > 0:   # O'Donoghue-Candes restart
                 y, t = z_new.copy(), 1.0
             else:
                 y, t = z_new + ((t - 1) / t_new) * (z_new - z), t_new
@@ -419,7 +428,7 @@ def _fista(owner, objective, z0, project, L, *, tol, maxiter, blowup=1e7, callba
                 rec.stop("converged")
                 break
         else:
-            rec.stop("max_steps")
+            rec.stop(exhausted)
     return rec
 
 
@@ -657,7 +666,7 @@ def _inner_minimize(fun, grad, x, gtol):
 
 
 def _outer_loop(owner, problem, x0, rho, growth, n_outer, tol, inner_tol, update,
-                callback):
+                callback, always_grow=False):
     problem = _check_problem(problem, owner)
     rho = check_scalar(rho, "rho", owner, low=0.0)
     growth = check_scalar(growth, "growth", owner, low=1.0, closed="left")
@@ -687,7 +696,9 @@ def _outer_loop(owner, problem, x0, rho, growth, n_outer, tol, inner_tol, update
         if k >= 3 and viol[-1] > 0.5 * viol[-4] and rho >= 1e6:
             rec.stop("infeasible")
             break
-        if viol[-1] > 0.25 * viol[-2]:
+        # the penalty minimizer depends on rho alone: an outer step at the same rho would
+        # repeat the last one, so the penalty method grows rho every step
+        if always_grow or viol[-1] > 0.25 * viol[-2]:
             rho *= growth
     else:
         rec.stop("max_steps")
@@ -704,7 +715,8 @@ def penalty_method(problem, x0, *, rho=1.0, growth=10.0, n_outer=12, tol=1e-6,
     ``rho max(g(x_rho), 0)`` estimate the multipliers (they converge to them as
     ``rho -> inf``, Nocedal and Wright Thm. 17.2). Each inner minimization is
     scipy's BFGS from the previous ``x``; ``rho`` is multiplied by ``growth`` after
-    every outer step that did not cut the violation by 4. Stops with ``"converged"``
+    every outer step (the minimizer of ``Q_rho`` depends on ``rho`` alone, so a step at an
+    unchanged ``rho`` would repeat the previous one). Stops with ``"converged"``
     once the violation is ``<= tol``, ``"infeasible"`` when it stalls while
     ``rho >= 1e6``.
 
@@ -729,7 +741,7 @@ def penalty_method(problem, x0, *, rho=1.0, growth=10.0, n_outer=12, tol=1e-6,
                 lambda z: rho * np.maximum(problem.ineq(z), 0.0), fun, grad)
 
     return _outer_loop("penalty_method", problem, x0, rho, growth, n_outer, tol, inner_tol,
-                       update, callback)
+                       update, callback, always_grow=True)
 
 
 def augmented_lagrangian(problem, x0, *, rho=10.0, growth=10.0, n_outer=30, tol=1e-8,

@@ -32,7 +32,7 @@ from .problems import Problem
 __all__ = ["iteration_matrix", "characteristic_roots", "spectral_radius",
            "optimal_heavy_ball", "error_curves", "double_root_error", "classify",
            "steps_to_tolerance", "nesterov_strongly_convex_bound", "nesterov_convex_bound",
-           "LessardCounterexample"]
+           "nesterov_accelerated", "nesterov_momentum_schedule", "LessardCounterexample"]
 
 METHODS = ("heavy_ball", "nesterov")
 
@@ -268,6 +268,52 @@ def nesterov_convex_bound(L, T, dist0_sq):
     """
     L = check_scalar(L, "L", "nesterov_convex_bound", low=0.0)
     return 2.0 * L * dist0_sq / (np.asarray(T, dtype=float) + 1.0) ** 2
+
+
+def nesterov_momentum_schedule(n_steps):
+    """The momentum ``beta_k = (t_k - 1) / t_{k+1}`` of Nesterov's method for smooth convex
+    functions, ``t_1 = 1``, ``t_{k+1} = (1 + sqrt(1 + 4 t_k^2)) / 2``, for k = 1..n_steps;
+    ``beta_k = 1 - 3/k + O(1/k^2)``, close to ``(k - 1)/(k + 2)``.
+
+    References
+    ----------
+    Nesterov (1983); Beck & Teboulle (2009), FISTA with constant step, eq. (4.2)-(4.3).
+    """
+    n_steps = check_int(n_steps, "n_steps", "nesterov_momentum_schedule", low=1)
+    t = [1.0]
+    for _ in range(n_steps):
+        t.append(0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t[-1] ** 2)))
+    t = np.array(t)
+    return (t[:-1] - 1.0) / t[1:]
+
+
+def nesterov_accelerated(problem, x0, L, n_steps, *, callback=None):
+    """Nesterov's accelerated gradient for an ``L``-smooth convex function, with the
+    increasing momentum of :func:`nesterov_momentum_schedule`:
+
+        x_k = y_k - grad f(y_k) / L,   y_{k+1} = x_k + beta_k (x_k - x_{k-1}),   y_1 = x_0,
+
+    run for ``n_steps`` gradient steps (FISTA without projection and without restart).
+    It guarantees ``f(x_k) - f* <= 2 L ||x_0 - x*||^2 / (k + 1)^2``
+    (:func:`nesterov_convex_bound`).
+
+    Returns
+    -------
+    OptimizeResult: ``params[k]`` is ``x_k`` (``params[0] = x_0``), ``losses[k] = f(x_k)``.
+
+    References
+    ----------
+    Nesterov (1983); Beck & Teboulle (2009), Theorem 4.4.
+    """
+    from .constrained import _fista
+
+    owner = "nesterov_accelerated"
+    L = check_scalar(L, "L", owner, low=0.0)
+    n_steps = check_int(n_steps, "n_steps", owner, low=1)
+    rec = _fista(owner, problem, x0, lambda z: z, L, tol=0.0, maxiter=n_steps,
+                 blowup=np.inf, callback=callback, converged=lambda z: False, restart=False,
+                 exhausted="steps_done")
+    return rec.result()
 
 
 class LessardCounterexample(Problem):

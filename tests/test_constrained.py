@@ -125,6 +125,33 @@ def test_kkt_residuals_zero_at_scipy_solution_and_active_set():
     assert neg.dual > 0.1 and neg.stationarity > 0.1
 
 
+def test_violated_constraint_is_not_active():
+    # x = (1, 0): g_0 = x1 + x2 - 0.5 = 0.5 > 0 (violated), g_1 = -x1 = -1 (inactive),
+    # g_2 = -x2 = 0 (active): the three index sets are disjoint
+    rep = C.kkt_residuals(QP, [1.0, 0.0])
+    assert rep.active == (2,) and rep.violated == (0,) and rep.primal == 0.5
+    # within active_tol on either side of the boundary counts as active, beyond it not
+    rep = C.kkt_residuals(QP, [0.25 + 5e-9, 0.25], active_tol=1e-8)
+    assert rep.active == (0,) and rep.violated == ()
+    rep = C.kkt_residuals(QP, [0.25 + 5e-8, 0.25], active_tol=1e-8)
+    assert rep.active == () and rep.violated == (0,)
+
+
+def test_penalty_method_uses_each_rho_once_and_matches_the_penalty_minimizer():
+    # min x1 + x2 on x1^2 + x2^2 = 2: by symmetry the minimizer of the penalty function is
+    # x = (t, t) with 1 + rho (2 t^2 - 2) 2 t = 0, i.e. 4 rho t^3 - 4 rho t + 1 = 0,
+    # the root near -1 (an independent closed form per rho, from the cubic's roots)
+    p = circle_problem(2.0, (1.0, 1.0))
+    r = C.penalty_method(p, np.array([-0.5, -1.0]), rho=1.0, growth=10.0)
+    assert r.success
+    np.testing.assert_allclose(r.rhos, 10.0 ** np.arange(len(r.rhos)), rtol=1e-15)
+    t = [np.roots([4 * rho, 0.0, -4 * rho, 1.0]) for rho in r.rhos]
+    t = [min(z.real for z in roots if abs(z.imag) < 1e-12) for roots in t]
+    lam_pen = [rho * (2 * ti ** 2 - 2) for rho, ti in zip(r.rhos, t)]
+    np.testing.assert_allclose(r.multiplier_history[:, 0], lam_pen, rtol=1e-6)
+    np.testing.assert_allclose(r.x, [t[-1], t[-1]], atol=1e-8)
+
+
 def test_weak_and_strong_duality_for_qp():
     res = C.solve_qp_dual(QP)
     assert res.success and abs(res.gap) < 1e-9

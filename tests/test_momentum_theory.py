@@ -162,3 +162,56 @@ def test_explorer_verdict_agrees_with_its_run():
             assert 0.05 < ex.last.run_ratio < 20
     with pytest.raises(ValueError, match="momentum.*MomentumExplorer"):
         momentum_explorer(momentum=1.5)
+
+
+def _worst_convex(n=31):
+    """Nesterov's (2018, eq. 2.1.11) worst smooth convex quadratic, L = 1 (A <= I)."""
+    A = (2 * np.eye(n) - np.eye(n, k=1) - np.eye(n, k=-1)) / 4
+    return Quadratic(A, np.eye(n)[0] / 4, x0=np.zeros(n))
+
+
+def test_nesterov_accelerated_is_the_written_out_recurrence():
+    # oracle: Nesterov's scheme with the t_k sequence, written out here
+    q, T = _worst_convex(), 40
+    x_prev = x = q.x0.copy()
+    y, t, xs = q.x0.copy(), 1.0, [q.x0.copy()]
+    for _ in range(T):
+        x = y - q.grad(y) / 1.0
+        t_new = (1 + np.sqrt(1 + 4 * t * t)) / 2
+        y, x_prev, t = x + (t - 1) / t_new * (x - x_prev), x, t_new
+        xs.append(x)
+    r = mt.nesterov_accelerated(q, q.x0, 1.0, T)
+    assert r.success and r.nit == T
+    np.testing.assert_allclose(r.params, np.array(xs), rtol=0, atol=1e-14)
+    beta = mt.nesterov_momentum_schedule(2000)
+    assert beta[0] == 0.0 and np.all(np.diff(beta) > 0) and beta[-1] < 1
+    k = np.arange(1, 2001)
+    assert np.abs(beta - (k - 1) / (k + 2)).max() < 0.05          # ~ (k - 1)/(k + 2)
+    assert np.abs(beta - (k - 1) / (k + 2))[-1] < 1e-3
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nesterov_accelerated_respects_the_convex_bound(seed):
+    # random singular PSD quadratics (convex, not strongly) and the worst function
+    rng = np.random.default_rng(seed)
+    B = rng.normal(size=(8, 12))
+    A = B.T @ B
+    A /= np.linalg.eigvalsh(A).max()                              # L = 1, rank 8 < 12
+    q = Quadratic(A, -A @ rng.normal(size=12), x0=rng.normal(size=12))
+    # a minimizer from the pseudo-inverse (grad = 0 there), then the one nearest x0
+    x_p = np.linalg.lstsq(A, A @ np.linalg.pinv(A) @ -q.grad(np.zeros(12)), rcond=None)[0]
+    assert np.linalg.norm(q.grad(x_p)) < 1e-10
+    x_near = q.x0 - np.linalg.pinv(A) @ A @ (q.x0 - x_p)
+    w = _worst_convex()
+    for prob, x_star in ((q, x_near), (w, w.x_star)):
+        r = mt.nesterov_accelerated(prob, prob.x0, 1.0, 200)
+        gaps = np.array(r.losses) - prob.value(x_star)
+        bound = mt.nesterov_convex_bound(1.0, np.arange(201), np.sum((prob.x0 - x_star) ** 2))
+        assert np.all(gaps >= -1e-12) and np.all(gaps <= bound + 1e-12)
+
+
+def test_nesterov_accelerated_bad_input():
+    with pytest.raises(ValueError, match="'L' parameter of nesterov_accelerated"):
+        mt.nesterov_accelerated(_worst_convex(), np.zeros(31), -1.0, 10)
+    with pytest.raises(ValueError, match="'n_steps' parameter of nesterov_accelerated"):
+        mt.nesterov_accelerated(_worst_convex(), np.zeros(31), 1.0, 0)
