@@ -59,10 +59,11 @@ def _check_opt(opt, owner):
 
 def guarded_run(opt, problem, x0, steps, *, spikes=None, policy="none",
                 max_grad_norm=None, max_loss_ratio=None, lr_factor=0.5,
-                checkpoint_every=10, label=""):
+                checkpoint_every=10, batch_size=None, seed=0, label=""):
     """Run ``opt`` on ``problem`` with injected spikes and a recovery ``policy``.
 
-    Each step ``t = 0 .. steps-1``: ``g = problem.grad(x) * spikes.get(t, 1)``; the
+    Each step ``t = 0 .. steps-1``: ``g = problem.grad(x) * spikes.get(t, 1)`` (a
+    minibatch gradient when ``batch_size`` is set); the
     candidate ``u, s' = opt.update(g, state, x)``, ``x' = x + lr_scale * u``; the step is
     bad if ``g`` is not finite, ``||g|| > max_grad_norm``, or ``f(x')`` is not finite or
     ``> max_loss_ratio * f(x)``; then the policy (module docstring) decides. Iterate 0
@@ -82,6 +83,9 @@ def guarded_run(opt, problem, x0, steps, *, spikes=None, policy="none",
         gradients and losses are always bad)
     lr_factor : float in (0, 1]  for ``"reduce_lr"``
     checkpoint_every : int >= 1  for ``"restore"``: accepted steps between checkpoints
+    batch_size : int or None  minibatches from :func:`course_lib.sampling.minibatch_stream`
+        (epochs of a permutation seeded by ``seed``), as in :func:`course_lib.loop.run`;
+        the recorded loss and gradient norm are the full ones
 
     Returns
     -------
@@ -121,6 +125,15 @@ def guarded_run(opt, problem, x0, steps, *, spikes=None, policy="none",
     checkpoint_every = check_int(checkpoint_every, "checkpoint_every", owner, low=1)
     spikes = {} if spikes is None else {check_int(k, "spikes", owner, low=0): float(v)
                                         for k, v in dict(spikes).items()}
+    stream = None
+    if batch_size is not None:
+        from .sampling import minibatch_stream
+        n = getattr(problem, "n_samples", None)
+        if n is None:
+            raise ValueError(f"The 'batch_size' parameter of {owner} needs a problem with "
+                             f"n_samples; {type(problem).__name__} has none.")
+        batch_size = check_int(batch_size, "batch_size", owner, low=1, high=n)
+        stream = minibatch_stream(n, batch_size, seed=seed)
     x = rec.x0
     state = opt.init(x)
     f = rec.value(x)
@@ -132,7 +145,8 @@ def guarded_run(opt, problem, x0, steps, *, spikes=None, policy="none",
         if stop:
             break
         with np.errstate(over="ignore", invalid="ignore"):
-            g = rec.jac * spikes.get(t, 1.0) if t in spikes else rec.jac
+            g = rec.jac if stream is None else rec.grad(x, next(stream))
+            g = g * spikes[t] if t in spikes else g
             gnorm = float(np.linalg.norm(g))
             u, new_state = opt.update(g, state, x)
             cand = tx.apply_updates(x, tree_map(lambda a: lr_scale * a, u)

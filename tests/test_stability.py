@@ -109,3 +109,9 @@ def test_bad_input():
         loss_scaled_run("sgd", P, X0, 3)
     with pytest.raises(ValueError, match="'scale' parameter of fp16_gradient"):
         fp16_gradient(np.ones(2), 0.0)
+
+
+def test_minibatches_are_loop_runs():
+    a = guarded_run(sgd(lr=0.05), P, X0, 40, batch_size=8, seed=3, policy="skip")
+    b = run(sgd(lr=0.05), P, X0, 40, batch_size=8, seed=3)
+    assert np.allclose(a.params, b.params, rtol=1e-13, atol=1e-15)
