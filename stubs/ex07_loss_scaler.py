@@ -10,7 +10,7 @@ step with this rule:
         skip the optimizer step
         scale  <- scale * backoff_factor            (default 0.5)
         good   <- 0
-    else:
+    otherwise (finite gradients):
         good   <- good + 1
         if good == growth_interval:                  (default 2000)
             scale <- scale * growth_factor           (default 2)
