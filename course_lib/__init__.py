@@ -15,6 +15,7 @@ steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
 schedules     learning-rate schedules as functions of the step (torch's lr_scheduler)
 clipping      gradient clipping, accumulation, dynamic loss scaling
+accumulation  what the usual accumulation loop hands to optimizer.step() (epoch remainders)
 gradient_flow per-layer / through-time gradient norms of a deep chain or a small RNN
 stability     spikes and NaNs: detection, skip / reduce lr / restore, float16 loss scaling
 widgets_clipping  the clipping explorer (threshold vs a spiky loss)
@@ -49,7 +50,7 @@ _SUBMODULES = {
     "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
     "second_order", "schedules", "clipping", "widgets_schedules", "training",
     "weight_decay", "widgets_decay", "momentum_theory",
-    "gradient_flow", "stability", "widgets_clipping",
+    "gradient_flow", "stability", "widgets_clipping", "accumulation",
 }
 
 
