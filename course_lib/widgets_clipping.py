@@ -2,7 +2,8 @@
 loss whose gradient spikes.
 
 A noisy least-squares problem (:class:`course_lib.problems.LinearRegression`) is trained
-by SGD on minibatches of 10 (so the gradient norm does not vanish at the minimum); at every ``period``-th step the gradient is multiplied by ``spike``
+by SGD on minibatches of 10 (so the gradient norm does not vanish at the minimum); at
+every ``period``-th step the gradient is multiplied by ``spike``
 (a corrupted batch, injected by :func:`course_lib.stability.guarded_run`). The clipped
 run is ``chain(clip_by_global_norm_transform(threshold), sgd(lr))``; the unclipped run
 is plain SGD. A threshold above every spike changes nothing; one just above the typical
@@ -126,9 +127,9 @@ class ClippingExplorer(_Explorer):
             self.ax_norm.set_xlabel("step")
             self.ax_norm.set_ylabel(r"$\|g_t\|$ before clipping")
             self.ax_norm.legend(fontsize=9)
-            self.fig.suptitle(f"SGD lr={self.lr:g}, gradient x{self.spike.value if spike is None else spike:.3g} "
-                              f"every {self.period} steps, clip threshold {c:.3g}",
-                              fontsize=12.5)
+            factor = self.spike.value if spike is None else spike
+            self.fig.suptitle(f"SGD lr={self.lr:g}, gradient x{factor:.3g} every "
+                              f"{self.period} steps, clip threshold {c:.3g}", fontsize=12.5)
         self.last = res
         return res
 
