@@ -15,6 +15,10 @@ steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
 schedules     learning-rate schedules as functions of the step (torch's lr_scheduler)
 clipping      gradient clipping, accumulation, dynamic loss scaling
+accumulation  what the usual accumulation loop hands to optimizer.step() (epoch remainders)
+gradient_flow per-layer / through-time gradient norms of a deep chain or a small RNN
+stability     spikes and NaNs: detection, skip / reduce lr / restore, float16 loss scaling
+widgets_clipping  the clipping explorer (threshold vs a spiky loss)
 convexity     convexity tests, curvature constants, critical points, saddle escape, PL
 constrained   Lagrange/KKT: KKT Newton, KKT residuals, QP and SVM duals, projected
               gradient, penalty and augmented-Lagrangian methods
@@ -47,6 +51,7 @@ _SUBMODULES = {
     "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
     "second_order", "schedules", "clipping", "widgets_schedules", "training",
     "weight_decay", "widgets_decay", "momentum_theory", "adaptive_torch",
+    "gradient_flow", "stability", "widgets_clipping", "accumulation",
 }
 
 

@@ -503,6 +503,8 @@ _CHAPTER_EXPLORERS = {
     "decay_explorer": ("widgets_decay", "decay_explorer"),
     "ScheduleExplorer": ("widgets_schedules", "ScheduleExplorer"),        # chapters 06-07
     "schedule_explorer": ("widgets_schedules", "schedule_explorer"),
+    "ClippingExplorer": ("widgets_clipping", "ClippingExplorer"),         # chapter 07
+    "clipping_explorer": ("widgets_clipping", "clipping_explorer"),
     "LagrangeExplorer": ("widgets_lagrange", "LagrangeExplorer"),         # chapter 08
     "lagrange_explorer": ("widgets_lagrange", "lagrange_explorer"),
     "NewtonExplorer": ("widgets_newton", "NewtonExplorer"),               # chapter 09
