@@ -37,6 +37,7 @@ REVIEW_NOTEBOOK = "12_review.ipynb"
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _SLUG_DROP = re.compile(r"[^\w\- ]")
 _MATH = re.compile(r"\$([^$]*)\$")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
 @dataclass(frozen=True)
@@ -201,8 +202,10 @@ def heading_slug(title: str) -> str:
     '3-in-adam-they-differ-coordinate-by-coordinate'
     >>> heading_slug("5.1 The threshold $2/L$")
     '51-the-threshold-'
+    >>> heading_slug("See [torch](https://pytorch.org)")
+    'see-torch'
     """
-    text = _MATH.sub("", title)
+    text = _LINK.sub(r"\1", _MATH.sub("", title))       # a link's text only, as rendered
     return _SLUG_DROP.sub("", text.lower().replace(" ", "-"))
 
 

@@ -51,7 +51,8 @@ def test_heading_slug_matches_myst_parser():
     slugs = pytest.importorskip("myst_parser.slugs")       # the site extra
     for title in ("3. In Adam they differ, coordinate by coordinate",
                   '7.1 "High κ → need adaptive methods"?', "The effective per-coordinate step",
-                  "001 Q1. Adam is faster than SGD, but sometimes generalizes worse?"):
+                  "001 Q1. Adam is faster than SGD, but sometimes generalizes worse?",
+                  "Exercises and `check(...)`"):
         assert review.heading_slug(title) == slugs.github_slugify(title)
 
 
