@@ -36,6 +36,9 @@ second_order  Newton, Gauss-Newton, BFGS, L-BFGS, HVPs, CG, Lanczos, K-FAC/Shamp
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 weight_decay  L2 vs decoupled decay scaling; parameter groups without decay on biases/norms
 training      small seeded torch training on scikit-learn's digits, vmapped seeds (imports torch)
+review        chapter 12's tables: interview questions -> evidence cells, the optimizer map
+quiz_bank     chapter 12's quiz questions, keys computed by course_lib, checked by oracles
+widgets_review  chapter 12's explorer: pick a topic, see its questions and evidence
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
 grading       exercise checks, the sandboxed runner, reports; ``check(name)``
@@ -51,7 +54,8 @@ _SUBMODULES = {
     "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
     "second_order", "schedules", "clipping", "widgets_schedules", "training",
     "weight_decay", "widgets_decay", "momentum_theory", "adaptive_torch",
-    "gradient_flow", "stability", "widgets_clipping", "accumulation",
+    "gradient_flow", "stability", "widgets_clipping", "accumulation", "review",
+    "quiz_bank", "widgets_review",
 }
 
 

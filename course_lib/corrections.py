@@ -359,8 +359,11 @@ def to_markdown(corrections=None) -> str:
         ``### Chapter NN`` headings, each followed by a table with the seed and
         section, the seed's statement, the correct statement, the severity and the
         notebook cell that demonstrates it. Notebook links are relative to
-        ``notebooks/`` (where the review chapter lives).
+        ``notebooks/`` (where the review chapter lives) and go to the heading of the
+        section that holds the cell (:func:`course_lib.review.link`) when the notebook
+        and the cell exist; otherwise to the notebook.
     """
+    from .review import Evidence, link
     if corrections is None:
         corrections = load()
     if not corrections:
@@ -376,10 +379,14 @@ def to_markdown(corrections=None) -> str:
         out.append("|---|---|---|---|---|---|")
         for c in entries:
             nb_name = Path(c.notebook).name
+            try:
+                where = link(Evidence(nb_name, c.cell))
+            except ValueError:          # the notebook or the cell is not in this checkout
+                where = f"[{nb_name}]({nb_name})"
             out.append(
                 f"| `{_cell_text(c.id)}` | {_cell_text(c.seed)}, {_cell_text(c.section)} "
                 f"| \u201c{_cell_text(c.quote)}\u201d | {_cell_text(c.correction)} "
-                f"| {c.severity} | [{nb_name}]({nb_name}), cell `{_cell_text(c.cell)}` |"
+                f"| {c.severity} | {where.replace('|', chr(92) + '|')}, cell `{_cell_text(c.cell)}` |"
             )
         out.append("")
     return "\n".join(out)

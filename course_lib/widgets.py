@@ -509,6 +509,8 @@ _CHAPTER_EXPLORERS = {
     "lagrange_explorer": ("widgets_lagrange", "lagrange_explorer"),
     "NewtonExplorer": ("widgets_newton", "NewtonExplorer"),               # chapter 09
     "newton_explorer": ("widgets_newton", "newton_explorer"),
+    "TopicExplorer": ("widgets_review", "TopicExplorer"),                 # chapter 12
+    "topic_explorer": ("widgets_review", "topic_explorer"),
 }
 __all__ += list(_CHAPTER_EXPLORERS)
 

@@ -38,3 +38,7 @@ nb_execution_timeout = 300
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True
+# Markdown that a cell displays (chapter 12's answers, map and corrections log) is parsed as
+# MyST, like the markdown cells: its links to other chapters (`05_adamw.ipynb#anchor`)
+# become links to their pages (CommonMark would leave them pointing at the .ipynb files).
+nb_render_markdown_format = "myst"

@@ -143,14 +143,16 @@ def test_chapter_page(visit, stem):
     # widgets from the saved state: each saved view is drawn, sliders included
     views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
     if views:
+        # a control of some kind is drawn (chapter 12's explorer is a selector, no slider)
         page.wait_for_function(
-            "() => document.querySelectorAll('.jupyter-widgets.widget-slider').length > 0")
+            "() => document.querySelectorAll('.jupyter-widgets.widget-slider, "
+            ".jupyter-widgets.widget-dropdown').length > 0")
         drawn = page.locator(".cell_output .jupyter-widgets").count()
         assert drawn >= views, f"{views} saved widget views, {drawn} drawn"
         images = page.locator(".cell_output img.widget-image")
         assert images.evaluate_all("ims => ims.every(i => i.complete && i.naturalWidth > 50)")
-        slider = page.locator(".cell_output .widget-slider").first
-        slider.scroll_into_view_if_needed()
+        control = page.locator(".cell_output .widget-slider, .cell_output .widget-dropdown").first
+        control.scroll_into_view_if_needed()
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{stem}_widgets.png"))
     # every plot loads
