@@ -14,6 +14,7 @@ noisy         any problem as a finite sum with known gradient noise (SGD experim
 steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
 schedules     learning-rate schedules as functions of the step (torch's lr_scheduler)
+lr_finder     Smith's learning-rate range test: the sweep, the smoothed curve, a suggested lr
 clipping      gradient clipping, accumulation, dynamic loss scaling
 convexity     convexity tests, curvature constants, critical points, saddle escape, PL
 constrained   Lagrange/KKT: KKT Newton, KKT residuals, QP and SVM duals, projected
@@ -45,7 +46,7 @@ _SUBMODULES = {
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop",
     "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
     "second_order", "schedules", "clipping", "widgets_schedules", "training",
-    "weight_decay", "widgets_decay", "momentum_theory",
+    "weight_decay", "widgets_decay", "momentum_theory", "lr_finder",
 }
 
 
