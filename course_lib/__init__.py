@@ -14,6 +14,7 @@ noisy         any problem as a finite sum with known gradient noise (SGD experim
 steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
 schedules     learning-rate schedules as functions of the step (torch's lr_scheduler)
+stepping      where scheduler.step() goes: the lr each update really uses (torch oracle)
 lr_finder     Smith's learning-rate range test: the sweep, the smoothed curve, a suggested lr
 clipping      gradient clipping, accumulation, dynamic loss scaling
 convexity     convexity tests, curvature constants, critical points, saddle escape, PL
@@ -47,6 +48,7 @@ _SUBMODULES = {
     "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
     "second_order", "schedules", "clipping", "widgets_schedules", "training",
     "weight_decay", "widgets_decay", "momentum_theory", "lr_finder",
+    "stepping",
 }
 
 
