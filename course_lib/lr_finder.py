@@ -45,7 +45,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._validation import check_callable, check_int, check_scalar
-from .schedules import Schedule, exponential, set_lr
+from .schedules import exponential
+from .stepping import Stepper
 
 __all__ = ["RULES", "RangeTestResult", "sweep_lrs", "sweep_schedule", "smooth", "analyze",
            "lr_range_test", "train_range_test"]
@@ -269,19 +270,6 @@ def lr_range_test(step, lr_min=1e-6, lr_max=10.0, num_steps=100, *, beta=0.98,
     return analyze(done_lrs, losses, beta=beta, diverge_factor=factor, rule=rule)
 
 
-class _Sweep:
-    """A scheduler for ``course_lib.training``: ``set_lr(opt, schedule, t)`` at creation
-    (t = 0) and after every ``step()``."""
-
-    def __init__(self, optimizer, schedule: Schedule):
-        self.optimizer, self.schedule, self.t = optimizer, schedule, 0
-        set_lr(optimizer, schedule, 0)
-
-    def step(self):
-        self.t += 1
-        set_lr(self.optimizer, self.schedule, self.t)
-
-
 def train_range_test(model, optimizer, data, lr_min=1e-4, lr_max=10.0, num_steps=100, *,
                      batch_size=None, seed=0, beta=0.98, diverge_factor=4.0,
                      rule="steepest"):
@@ -312,7 +300,7 @@ def train_range_test(model, optimizer, data, lr_min=1e-4, lr_max=10.0, num_steps
     schedule = sweep_schedule(*_check_sweep(owner, lr_min, lr_max, num_steps))
     _check_rule(owner, beta, diverge_factor, rule)
     run = train(model, optimizer, data, steps=num_steps, batch_size=batch_size, seed=seed,
-                scheduler=lambda opt: _Sweep(opt, schedule), eval_every=num_steps,
+                scheduler=lambda opt: Stepper(opt, schedule), eval_every=num_steps,
                 progress=False, label=owner)
     n = len(run.lrs)
     return analyze(run.lrs, run.losses[:n], beta=beta, diverge_factor=diverge_factor,

@@ -19,7 +19,9 @@ per epoch:
 written in epochs (``StepLR(step_size=30)``) but stepped every batch runs ``B`` times
 too fast.
 
-:func:`lrs_used` gives the sequence from the table; :func:`torch_lrs_used` runs a torch
+:class:`Stepper` is the scheduler object ``course_lib.training`` expects
+(``scheduler=lambda opt: Stepper(opt, schedule)``): any course schedule, stepped after
+every update. :func:`lrs_used` gives the sequence from the table; :func:`torch_lrs_used` runs a torch
 optimizer and scheduler in such a loop and records ``param_groups[0]['lr']`` at every
 ``optimizer.step()`` (the oracle of tests/test_stepping.py).
 
@@ -35,9 +37,9 @@ import warnings
 import numpy as np
 
 from ._validation import check_callable, check_int
-from .schedules import Schedule
+from .schedules import Schedule, set_lr
 
-__all__ = ["EVERY", "ORDERS", "per_epoch", "lrs_used", "torch_lrs_used"]
+__all__ = ["EVERY", "ORDERS", "per_epoch", "lrs_used", "torch_lrs_used", "Stepper"]
 
 EVERY = ("batch", "epoch")
 ORDERS = ("after", "before")
@@ -142,3 +144,35 @@ def torch_lrs_used(make_scheduler, epochs, steps_per_epoch, *, every="batch",
             if every == "epoch" and not before:
                 sched.step()
     return np.array(used, dtype=float)
+
+
+class Stepper:
+    """A scheduler made from a course schedule: ``Stepper(optimizer, schedule)`` writes
+    ``schedule(0)`` into every param group (``course_lib.schedules.set_lr``; ``momentum``,
+    a schedule too, into ``momentum`` or ``betas[0]``), and ``schedule(t)`` at the
+    ``t``-th ``step()``. So ``train(..., scheduler=lambda opt: Stepper(opt, s))`` makes
+    update ``t`` use ``s(t)``, whatever lr the optimizer was built with.
+
+    Examples
+    --------
+    >>> from course_lib.schedules import step_decay
+    >>> class Opt:                       # anything with torch's param_groups
+    ...     param_groups = [{"lr": 1.0}]
+    >>> st = Stepper(Opt(), step_decay(0.5, 2, gamma=0.1))
+    >>> [st.step() for _ in range(3)]
+    [0.5, 0.05, 0.05]
+    """
+
+    def __init__(self, optimizer, schedule, momentum=None):
+        for name, s in (("schedule", schedule), ("momentum", momentum)):
+            if not (isinstance(s, Schedule) or (name == "momentum" and s is None)):
+                raise TypeError(f"The {name!r} parameter of Stepper must be a "
+                                f"course_lib.schedules.Schedule. Got {type(s).__name__} "
+                                f"instead.")
+        self.optimizer, self.schedule, self.momentum, self.t = optimizer, schedule, momentum, 0
+        set_lr(optimizer, schedule, 0, momentum)
+
+    def step(self):
+        """Advance one update; returns the new lr."""
+        self.t += 1
+        return set_lr(self.optimizer, self.schedule, self.t, self.momentum)

@@ -53,3 +53,19 @@ def test_before_skips_the_first_value_and_per_batch_runs_fast():
 def test_bad_input(call, name):
     with pytest.raises((ValueError, TypeError), match=name):
         call()
+
+
+def test_stepper_drives_torch_like_a_torch_scheduler():
+    s, m = S.one_cycle(0.5, 30), S.one_cycle_momentum(30)
+    w = torch.zeros(1, requires_grad=True)
+    ours = torch.optim.SGD([w], lr=9.0, momentum=0.5)
+    st = stepping.Stepper(ours, s, momentum=m)
+    ref = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5, momentum=0.9)
+    sched = lrs.OneCycleLR(ref, max_lr=0.5, total_steps=30)
+    for _ in range(29):
+        assert np.isclose(ours.param_groups[0]["lr"], ref.param_groups[0]["lr"], rtol=1e-12)
+        assert np.isclose(ours.param_groups[0]["momentum"], ref.param_groups[0]["momentum"],
+                          rtol=1e-12)
+        ref.step(), sched.step(), st.step()
+    with pytest.raises(TypeError, match="'schedule' parameter of Stepper"):
+        stepping.Stepper(ours, lambda t: 0.1)

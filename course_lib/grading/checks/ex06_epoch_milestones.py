@@ -66,12 +66,13 @@ def _case(t, lr, ms, gamma, B):
 
 
 matches_reference(
-    EXERCISE, TARGET, [_case(t, 0.1, [3, 6], 0.1, 10) for t in (0, 5, 9, 10, 29)]
-    + [_case(t, 2.0, [1], 0.5, 7) for t in (0, 6)],
+    EXERCISE, TARGET, [_case(t, 0.1, [3, 6], 0.1, 10) for t in (0, 5, 9, 10, 29, 45)]
+    + [_case(t, 2.0, [1], 0.5, 7) for t in (0, 6, 10)],
     name="within_the_first_epochs", points=1,
     hint="before the first milestone epoch every batch uses lr: the epoch of update t is "
          "t // steps_per_epoch.",
-    description="Every batch of the epochs before the first milestone uses lr.")
+    description="Every batch of the epochs before the first milestone uses lr, a batch in "
+                "the middle of the next epoch lr * gamma.")
 
 matches_reference(
     EXERCISE, TARGET, [_case(t, 0.1, [3, 6], 0.1, 10) for t in (29, 30, 31, 59, 60)]
