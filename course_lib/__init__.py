@@ -14,6 +14,8 @@ noisy         any problem as a finite sum with known gradient noise (SGD experim
 steepest      steepest-descent directions under different norms
 rates         convergence-rate formulas that the notebooks check against runs
 schedules     learning-rate schedules as functions of the step (torch's lr_scheduler)
+stepping      where scheduler.step() goes: the lr each update really uses (torch oracle)
+lr_finder     Smith's learning-rate range test: the sweep, the smoothed curve, a suggested lr
 clipping      gradient clipping, accumulation, dynamic loss scaling
 accumulation  what the usual accumulation loop hands to optimizer.step() (epoch remainders)
 gradient_flow per-layer / through-time gradient norms of a deep chain or a small RNN
@@ -55,7 +57,7 @@ _SUBMODULES = {
     "second_order", "schedules", "clipping", "widgets_schedules", "training",
     "weight_decay", "widgets_decay", "momentum_theory", "adaptive_torch",
     "gradient_flow", "stability", "widgets_clipping", "accumulation", "review",
-    "quiz_bank", "widgets_review",
+    "quiz_bank", "widgets_review", "lr_finder", "stepping",
 }
 
 
