@@ -300,3 +300,40 @@ def test_importing_course_lib_does_not_import_torch():
     code = ("import sys, course_lib; course_lib.__dir__(); "
             "assert 'torch' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_gradient_check_tolerance_is_pinned_by_the_forward_difference():
+    """ex11_gradient_check's 1e-7: the central difference of every case lies within it,
+    the forward difference (error ~eps |f''| / 2) outside it by at least 10x."""
+    from course_lib.grading.checks import ex11_gradient_check as gc
+    for case in gc.CONVEX + gc.NONCONVEX:
+        ref = gc.reference(*case.args, **case.kwargs)
+        allowed = gc.ATOL + gc.RTOL * np.abs(ref)
+        mine = gc._fd(case, "no_half") / 2            # (f(x+e) - f(x-e)) / (2 eps)
+        assert np.all(np.abs(mine - ref) <= allowed), case.label
+        forward = gc._fd(case, "forward")
+        assert np.max(np.abs(forward - ref) / allowed) > 10, case.label
+
+
+def test_training_step_reference_equals_torchs_own_loop():
+    """ex11_training_step's reference (zoo sgd, lr per epoch) against torch.optim.SGD with
+    StepLR stepped per epoch and autograd gradients, float64."""
+    from course_lib.grading.checks import ex11_training_step as ts
+    for case in ts.PLAIN + ts.MOMENTUM + ts.SCHEDULE:
+        X, y, w0, epochs, lr = case.args
+        mom, gamma = case.kwargs["momentum"], case.kwargs["gamma"]
+        Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
+        w = torch.nn.Parameter(torch.tensor(w0, dtype=torch.float64))
+        opt = torch.optim.SGD([w], lr=lr, momentum=mom)
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=gamma)
+        rows = [w.detach().numpy().copy()]
+        for batches in epochs:
+            for idx in batches:
+                idx = torch.as_tensor(idx)
+                opt.zero_grad()
+                (((Xt[idx] @ w - yt[idx]) ** 2).mean() / 2).backward()
+                opt.step()
+                rows.append(w.detach().numpy().copy())
+            sched.step()
+        np.testing.assert_allclose(ts.reference(*case.args, **case.kwargs), np.array(rows),
+                                   rtol=1e-12, atol=1e-14)
