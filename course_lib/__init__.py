@@ -34,6 +34,7 @@ training      small seeded torch training on scikit-learn's digits, vmapped seed
 diagnostics   chapter 11: overfit one batch, gradient norms, update ratios, dead ReLUs,
               gradcheck, lr sweep, first NaN (imports torch)
 training_bugs chapter 11: the torch step with each line switchable, the common mistakes as runs
+widgets_training  chapter 11's explorer: pick a bug and a fix, watch the monitors
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
 grading       exercise checks, the sandboxed runner, reports; ``check(name)``
@@ -49,6 +50,7 @@ _SUBMODULES = {
     "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
     "second_order", "schedules", "clipping", "widgets_schedules", "training",
     "weight_decay", "widgets_decay", "momentum_theory", "diagnostics", "training_bugs",
+    "widgets_training",
 }
 
 

@@ -505,6 +505,8 @@ _CHAPTER_EXPLORERS = {
     "schedule_explorer": ("widgets_schedules", "schedule_explorer"),
     "LagrangeExplorer": ("widgets_lagrange", "LagrangeExplorer"),         # chapter 08
     "lagrange_explorer": ("widgets_lagrange", "lagrange_explorer"),
+    "BugExplorer": ("widgets_training", "BugExplorer"),                   # chapter 11
+    "bug_explorer": ("widgets_training", "bug_explorer"),
 }
 __all__ += list(_CHAPTER_EXPLORERS)
 
