@@ -42,7 +42,8 @@ from ._validation import check_int, check_scalar
 from .result import OptimizeResult, status_of
 
 __all__ = ["run", "BUGS", "Setup", "setup", "broken_run", "mystery", "is_answer",
-           "playbook", "softmax_floor", "STEPS_PER_EPOCH"]
+           "playbook", "softmax_floor", "SYMPTOMS", "symptom",
+           "STEPS_PER_EPOCH"]
 
 BATCH = 64
 #: minibatches of 64 in one epoch of the 1348 training digits (the last partial one dropped)
@@ -80,7 +81,19 @@ def run(model, data, optimizer, *, steps=150, batch_size=BATCH, seed=0, zero_gra
     ``update_ratios`` (global), ``update_ratios_per_param`` and ``grad_norms_per_param``
     (dicts of arrays), ``weight_norms_per_param``, ``val_acc``, ``val_loss``,
     ``eval_steps``. ``params`` holds only the first and last weights (flattened).
+    Random layers (dropout) draw from ``torch.manual_seed(seed)`` inside
+    ``torch.random.fork_rng``: the run is repeatable and the global RNG is left as it was.
     """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        return _run(model, data, optimizer, steps=steps, batch_size=batch_size, seed=seed,
+                    zero_grad=zero_grad, shuffle=shuffle, loss=loss, scheduler=scheduler,
+                    scheduler_every=scheduler_every, clip_norm=clip_norm,
+                    eval_mode=eval_mode, eval_every=eval_every, label=label)
+
+
+def _run(model, data, optimizer, *, steps, batch_size, seed, zero_grad, shuffle, loss,
+         scheduler, scheduler_every, clip_norm, eval_mode, eval_every, label):
     owner = "run"
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"The 'model' parameter of {owner} must be a torch.nn.Module. "
@@ -313,6 +326,40 @@ def broken_run(bug="none", fixed=False, steps=150, seed=0):
     """``setup(bug, fixed).run(steps, seed)``: the run with the bug, or fixed."""
     return setup(bug, fixed).run(steps=steps, seed=seed,
                                  label=f"{bug}{' (fixed)' if fixed else ''}")
+
+
+#: bug -> (the curve that shows its symptom, y scale): an attribute of the run's result
+SYMPTOMS = {
+    "none": ("losses", "log"), "lr_too_high": ("losses", "linear"),
+    "lr_too_low": ("update_ratios", "log"), "no_zero_grad": ("grad_norms", "log"),
+    "scheduler_per_batch": ("lrs", "log"), "decay_on_norms": ("bn_scale_norm", "linear"),
+    "no_clipping": ("losses", "linear"), "softmax_twice": ("losses", "linear"),
+    "nll_on_logits": ("losses", "symlog"), "unshuffled": ("losses", "linear"),
+    "labels_misaligned": ("val_acc", "linear"), "eval_mode_forgotten": ("val_acc", "linear"),
+}
+
+
+def symptom(bug, res):
+    """The curve that shows ``bug``'s symptom in a run: ``(name, steps, values, yscale)``.
+
+    ``bn_scale_norm`` is the norm of the BatchNorm scale (parameter ``"1.weight"`` of
+    the ``decay_on_norms`` model); ``val_acc`` is drawn at its evaluation steps.
+
+    Examples
+    --------
+    >>> symptom("lr_too_low", broken_run("lr_too_low", steps=5))[0]
+    'update_ratios'
+    """
+    if bug not in SYMPTOMS:
+        raise ValueError(f"The 'bug' parameter of symptom must be one of {sorted(SYMPTOMS)}. "
+                         f"Got {bug!r} instead.")
+    name, scale = SYMPTOMS[bug]
+    if name == "bn_scale_norm":
+        y = res.weight_norms_per_param["1.weight"]
+    else:
+        y = getattr(res, name)
+    x = res.eval_steps if name == "val_acc" else np.arange(len(y))
+    return name, x, np.asarray(y, dtype=float), scale
 
 
 # ------------------------------------------------------------------ mysteries

@@ -337,3 +337,26 @@ def test_training_step_reference_equals_torchs_own_loop():
             sched.step()
         np.testing.assert_allclose(ts.reference(*case.args, **case.kwargs), np.array(rows),
                                    rtol=1e-12, atol=1e-14)
+
+
+def test_every_bug_has_a_symptom_curve():
+    assert set(tb.SYMPTOMS) == set(tb.BUGS)
+    res = tb.broken_run("decay_on_norms", steps=5)
+    name, x, y, scale = tb.symptom("decay_on_norms", res)
+    assert name == "bn_scale_norm" and len(x) == len(y) == 5
+    assert y[0] == pytest.approx(math.sqrt(32))          # BatchNorm's scale starts at ones(32)
+    name, x, y, _ = tb.symptom("eval_mode_forgotten", tb.broken_run("eval_mode_forgotten",
+                                                                    steps=25))
+    assert list(x) == [0, 10, 20, 25] and len(y) == 4
+    with pytest.raises(ValueError, match="'bug' parameter of symptom"):
+        tb.symptom("typo", res)
+
+
+def test_dropout_runs_are_repeatable_and_leave_the_global_rng_alone():
+    state = torch.random.get_rng_state()
+    a = tb.broken_run("eval_mode_forgotten", steps=30)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    torch.rand(5)                                     # move the global RNG on
+    b = tb.broken_run("eval_mode_forgotten", steps=30)
+    np.testing.assert_array_equal(a.losses, b.losses)
+    np.testing.assert_array_equal(a.val_acc, b.val_acc)
