@@ -52,7 +52,8 @@ class BugExplorer(_Explorer):
             raise ValueError(f"The 'bug' parameter of {owner} must be one of {sorted(BUGS)}. "
                              f"Got {bug!r} instead.")
         common = self._slider_style()
-        self.bug = w.Dropdown(options=list(BUGS), value=bug, description="bug", **common)
+        self.bug = w.Dropdown(options=list(BUGS), value=bug, description="bug",
+                              style=common["style"], layout=w.Layout(width="32%"))
         self.fixed = w.ToggleButtons(options=[("broken", False), ("fixed", True)],
                                      value=bool(fixed), description="run",
                                      style={"description_width": "initial"})
