@@ -31,6 +31,7 @@ second_order  Newton, Gauss-Newton, BFGS, L-BFGS, HVPs, CG, Lanczos, K-FAC/Shamp
 torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 weight_decay  L2 vs decoupled decay scaling; parameter groups without decay on biases/norms
 training      small seeded torch training on scikit-learn's digits, vmapped seeds (imports torch)
+monitors      the update-to-weight ratio on arrays or tensors (no torch import)
 diagnostics   chapter 11: overfit one batch, gradient norms, update ratios, dead ReLUs,
               gradcheck, lr sweep, first NaN (imports torch)
 training_bugs chapter 11: the torch step with each line switchable, the common mistakes as runs
@@ -49,7 +50,7 @@ _SUBMODULES = {
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop",
     "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
     "second_order", "schedules", "clipping", "widgets_schedules", "training",
-    "weight_decay", "widgets_decay", "momentum_theory", "diagnostics", "training_bugs",
+    "weight_decay", "widgets_decay", "momentum_theory", "diagnostics", "training_bugs", "monitors",
     "widgets_training",
 }
 

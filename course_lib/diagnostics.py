@@ -6,7 +6,7 @@ and the numbers behind it in ``data`` (also readable as attributes)::
 
     overfit_one_batch      can the model drive the loss on ONE small batch to ~0?
     grad_norms             ||grad|| per parameter tensor, after backward
-    update_ratios          ||w_{t+1} - w_t|| / ||w_t|| per tensor (rule of thumb ~1e-3)
+    update_ratios          ||w_{t+1} - w_t|| / ||w_t|| per tensor (course_lib.monitors)
     check_update_ratios    a verdict on a history of ratios (too small / too large)
     check_grad_norms       a verdict on a history of gradient norms (NaN, vanishing,
                            growing, spiky)
@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from ._validation import check_callable, check_int, check_scalar
+from .monitors import update_ratios
 
 __all__ = ["Diagnosis", "overfit_one_batch", "grad_norms", "update_ratios",
            "check_update_ratios", "check_grad_norms", "dead_relu_fraction", "gradcheck", "lr_sweep",
@@ -66,15 +67,6 @@ def _check_module(model, owner, name="model"):
         raise TypeError(f"The {name!r} parameter of {owner} must be a torch.nn.Module. "
                         f"Got {type(model).__name__} instead.")
     return model
-
-
-def _as_tensors(named):
-    """``{name: tensor}`` from a module, a dict or a list of ``(name, tensor)`` pairs."""
-    if isinstance(named, torch.nn.Module):
-        named = named.named_parameters()
-    items = named.items() if isinstance(named, dict) else named
-    return {n: (t.detach() if isinstance(t, torch.Tensor) else torch.as_tensor(t))
-            for n, t in items}
 
 
 # ------------------------------------------------------------------ overfit one batch
@@ -160,51 +152,6 @@ def grad_norms(model):
     _check_module(model, "grad_norms")
     return {n: (0.0 if p.grad is None else float(torch.linalg.vector_norm(p.grad)))
             for n, p in model.named_parameters()}
-
-
-def update_ratios(before, after):
-    """Update-to-weight ratio ``||w_{t+1} - w_t||_2 / ||w_t||_2`` per tensor and overall.
-
-    ``before`` and ``after`` are the weights before and after one optimizer step: a
-    module, a ``{name: tensor or array}`` dict or a list of ``(name, tensor)`` pairs
-    with the same names and shapes. Norms are Frobenius (all entries of a tensor); the
-    overall ratio is ``sqrt(sum ||dw||^2) / sqrt(sum ||w||^2)`` over all tensors. A
-    healthy step changes the weights by about 1e-3 of their size (CS231n).
-
-    Returns
-    -------
-    dict ``{name: ratio, ..., "__all__": overall}`` of floats (``inf`` where
-    ``||w_t|| = 0`` and the tensor moved, ``0.0`` where neither).
-
-    Examples
-    --------
-    >>> r = update_ratios({"w": torch.tensor([3.0, 4.0])}, {"w": torch.tensor([3.0, 4.05])})
-    >>> round(r["w"], 6), round(r["__all__"], 6)
-    (0.01, 0.01)
-    """
-    owner = "update_ratios"
-    b, a = _as_tensors(before), _as_tensors(after)
-    if list(b) != list(a):
-        raise ValueError(f"The 'before' and 'after' parameters of {owner} must name the "
-                         f"same tensors. Got {list(b)} and {list(a)} instead.")
-    out, d2, w2 = {}, 0.0, 0.0
-    for name in b:
-        wb, wa = b[name].double(), a[name].double()
-        if wb.shape != wa.shape:
-            raise ValueError(f"The 'before' and 'after' parameters of {owner} must have "
-                             f"the same shape for {name!r}. Got {tuple(wb.shape)} and "
-                             f"{tuple(wa.shape)} instead.")
-        dn, wn = float(torch.sum((wa - wb) ** 2)), float(torch.sum(wb ** 2))
-        out[name] = _ratio(dn, wn)
-        d2, w2 = d2 + dn, w2 + wn
-    out["__all__"] = _ratio(d2, w2)
-    return out
-
-
-def _ratio(d2, w2):
-    if w2 == 0.0:
-        return 0.0 if d2 == 0.0 else math.inf
-    return math.sqrt(d2) / math.sqrt(w2)
 
 
 def check_update_ratios(ratios, *, low=1e-4, high=5e-2):

@@ -360,3 +360,21 @@ def test_dropout_runs_are_repeatable_and_leave_the_global_rng_alone():
     b = tb.broken_run("eval_mode_forgotten", steps=30)
     np.testing.assert_array_equal(a.losses, b.losses)
     np.testing.assert_array_equal(a.val_acc, b.val_acc)
+
+
+def test_update_ratios_on_torch_tensors_and_modules_without_importing_torch():
+    import copy
+    import subprocess
+    import sys
+    lin = torch.nn.Linear(3, 2)
+    before = copy.deepcopy(lin)
+    with torch.no_grad():
+        lin.weight.add_(0.01)
+    r = dg.update_ratios(before, lin)
+    assert r["bias"] == 0.0
+    assert r["weight"] == pytest.approx(float(0.01 * math.sqrt(6) / before.weight.norm()),
+                                        rel=1e-6)
+    code = ("import sys; from course_lib.monitors import update_ratios; "
+            "import course_lib.grading.checks.ex11_update_ratio; "
+            "assert 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)

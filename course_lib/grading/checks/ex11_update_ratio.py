@@ -2,8 +2,8 @@
 ``global_update_ratio(before_list, after_list)``, the update-to-weight ratio
 ``||dW||_F / ||W||_F`` per tensor and for a whole model.
 
-Reference: ``course_lib.diagnostics.update_ratios`` (tested against numpy's norms in
-tests/test_diagnostics.py), on the same arrays as torch tensors. The cases: a vector, a
+Reference: ``course_lib.monitors.update_ratios`` (tested against numpy's norms and on
+torch tensors in tests/test_diagnostics.py), torch-free. The cases: a vector, a
 matrix whose spectral and Frobenius norms differ, a 3-d kernel, weights at zero, and
 models whose tensors differ in size (a mean of the per-tensor ratios is wrong there).
 """
@@ -18,11 +18,11 @@ from ..registry import Exercise
 EXERCISE = Exercise(
     "ex11_update_ratio", "The update-to-weight ratio monitor",
     functions=("update_ratio", "global_update_ratio"),
-    reference_functions=("course_lib.diagnostics.update_ratios",))
+    reference_functions=("course_lib.monitors.update_ratios",))
 
 
 def _ref(before, after):
-    from course_lib.diagnostics import update_ratios
+    from course_lib.monitors import update_ratios
     names = [str(i) for i in range(len(before))]
     return update_ratios(dict(zip(names, before)), dict(zip(names, after)))
 
