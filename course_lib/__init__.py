@@ -41,6 +41,11 @@ training      small seeded torch training on scikit-learn's digits, vmapped seed
 review        chapter 12's tables: interview questions -> evidence cells, the optimizer map
 quiz_bank     chapter 12's quiz questions, keys computed by course_lib, checked by oracles
 widgets_review  chapter 12's explorer: pick a topic, see its questions and evidence
+monitors      the update-to-weight ratio on arrays or tensors (no torch import)
+diagnostics   chapter 11: overfit one batch, gradient norms, update ratios, dead ReLUs,
+              gradcheck, lr sweep, first NaN (imports torch)
+training_bugs chapter 11: the torch step with each line switchable, the common mistakes as runs
+widgets_training  chapter 11's explorer: pick a bug and a fix, watch the monitors
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
 grading       exercise checks, the sandboxed runner, reports; ``check(name)``
@@ -57,7 +62,8 @@ _SUBMODULES = {
     "second_order", "schedules", "clipping", "widgets_schedules", "training",
     "weight_decay", "widgets_decay", "momentum_theory", "adaptive_torch",
     "gradient_flow", "stability", "widgets_clipping", "accumulation", "review",
-    "quiz_bank", "widgets_review", "lr_finder", "stepping",
+    "quiz_bank", "widgets_review", "lr_finder", "stepping", "diagnostics",
+    "training_bugs", "monitors", "widgets_training",
 }
 
 

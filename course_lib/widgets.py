@@ -511,6 +511,8 @@ _CHAPTER_EXPLORERS = {
     "newton_explorer": ("widgets_newton", "newton_explorer"),
     "TopicExplorer": ("widgets_review", "TopicExplorer"),                 # chapter 12
     "topic_explorer": ("widgets_review", "topic_explorer"),
+    "BugExplorer": ("widgets_training", "BugExplorer"),                   # chapter 11
+    "bug_explorer": ("widgets_training", "bug_explorer"),
 }
 __all__ += list(_CHAPTER_EXPLORERS)
 
