@@ -32,7 +32,9 @@ torch_optim   torch.optim.Optimizer classes on the same math (imports torch)
 weight_decay  L2 vs decoupled decay scaling; parameter groups without decay on biases/norms
 training      small seeded torch training on scikit-learn's digits, vmapped seeds (imports torch)
 landscape     loss landscapes: interpolation, filter-normalised slices, sharpness, mode connectivity (imports torch)
+landscape_math  the numpy half of landscape: filter normalisation, barrier, Bezier curve
 sam           sharpness-aware minimisation as a torch optimizer (imports torch)
+widgets_landscape  the 2-D loss-slice explorer of chapter 10 (imports torch)
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
 grading       exercise checks, the sandboxed runner, reports; ``check(name)``
@@ -47,7 +49,8 @@ _SUBMODULES = {
     "noisy", "steepest", "bench", "bench_optim", "zoo", "chapter_lint", "loop",
     "result", "convexity", "saddle_widgets", "adaptive", "constrained", "projections",
     "second_order", "schedules", "clipping", "widgets_schedules", "training",
-    "weight_decay", "widgets_decay", "momentum_theory", "landscape", "sam",
+    "weight_decay", "widgets_decay", "momentum_theory", "landscape", "landscape_math",
+    "sam", "widgets_landscape",
 }
 
 

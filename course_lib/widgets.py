@@ -505,6 +505,8 @@ _CHAPTER_EXPLORERS = {
     "schedule_explorer": ("widgets_schedules", "schedule_explorer"),
     "LagrangeExplorer": ("widgets_lagrange", "LagrangeExplorer"),         # chapter 08
     "lagrange_explorer": ("widgets_lagrange", "lagrange_explorer"),
+    "SliceExplorer": ("widgets_landscape", "SliceExplorer"),              # chapter 10
+    "slice_explorer": ("widgets_landscape", "slice_explorer"),
 }
 __all__ += list(_CHAPTER_EXPLORERS)
 
