@@ -86,7 +86,8 @@ CASES = [
          np.array([0.5, -1.0, 2.0]), 0.05, 1.0,
          label="a rotated 3-d quadratic (eigenvalues 1, 4, 10), lr=0.05, rho=1"),
 ]
-ZERO_GRAD = [Case(Q, np.array([0.0, 0.0]), 0.1, 0.3,
+ZERO_GRAD = [Case(Q, np.array([0.5, 0.5]), 0.1, 0.3, label="the quadratic from (0.5, 0.5)"),
+             Case(Q, np.array([0.0, 0.0]), 0.1, 0.3,
                   label="at the minimum (gradient 0): the step must stay at w, not NaN")]
 ZERO_RHO = [Case(_g("Rosenbrock"), np.array([0.5, 0.5]), 1e-3, 0.0,
                  label="rho = 0: plain gradient descent")]
@@ -98,7 +99,8 @@ matches_reference(EXERCISE, TARGET, CASES, name="matches_sam", points=3,
 matches_reference(EXERCISE, TARGET, ZERO_GRAD, name="zero_gradient_stays_put", points=1,
                   hint="divide by ||g|| + 1e-12 (as course_lib.sam.SAM does), so that a "
                        "zero gradient gives e = 0, not 0 / 0.",
-                  description="At a zero gradient the step stays at w (no NaN).")
+                  description="Away from the minimum the step is SAM's; at a zero gradient it "
+                              "stays at w (no NaN).")
 matches_reference(EXERCISE, TARGET, ZERO_RHO, name="rho_zero_is_gradient_descent", points=1,
                   hint="with rho = 0 the perturbation vanishes: w - lr * grad(w).",
                   description="rho = 0 gives the gradient-descent step.")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..factories import Case, Mistake, Target, counts_calls, matches_reference
+from ..factories import (Case, Mistake, Target, counts_calls, leaves_inputs_unmodified,
+                         matches_reference)
 from ..registry import Exercise
 from ..specs import FunctionSpec
 
@@ -106,3 +107,9 @@ counts_calls(EXERCISE, TARGET, [NONCONVEX[1]], counter="loss",
              hint="evaluate the loss once per point, keep the values in an array, and "
                   "reuse L[0] and L[-1] for the chord.",
              description="Calls loss exactly n_points times (and the barrier is right).")
+leaves_inputs_unmodified(EXERCISE, TARGET, [NONCONVEX[1]], name="does_not_modify_inputs",
+                         arguments={1: "theta_a", 2: "theta_b"}, points=1,
+                         hint="compute the direction as a new array (theta_b - theta_a), "
+                              "not with -= on the caller's theta_b.",
+                         description="theta_a and theta_b are unchanged after the call (and "
+                                     "the barrier is right).")
