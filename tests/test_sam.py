@@ -119,3 +119,21 @@ def test_sam_errors():
         SAM([w], base="sgd", lr=0.1)
     with pytest.raises(RuntimeError, match="closure=True"):
         SAM([w], lr=0.1).step()
+
+
+def test_the_graders_closed_form_is_what_sam_computes():
+    """ex10_sam_step grades against the closed form (no torch in the grader): it must be
+    the step SAM takes, here on Rosenbrock's gradient."""
+    from course_lib.grading.checks.ex10_sam_step import reference
+    from course_lib.grading.specs import FunctionSpec
+    from course_lib.problems import Rosenbrock
+    spec = FunctionSpec("Rosenbrock", "grad")
+    w0, lr, rho = np.array([-1.2, 1.0]), 1e-3, 0.05
+    w = torch.tensor(w0, requires_grad=True)
+    opt = SAM([w], lr=lr, rho=rho)
+
+    def closure():
+        w.grad = torch.as_tensor(Rosenbrock().grad(w.detach().numpy().copy()))
+        return torch.zeros(())
+    opt.step(closure)
+    assert np.allclose(reference(spec, w0, lr, rho), w.detach().numpy(), rtol=1e-13)
