@@ -46,6 +46,10 @@ diagnostics   chapter 11: overfit one batch, gradient norms, update ratios, dead
               gradcheck, lr sweep, first NaN (imports torch)
 training_bugs chapter 11: the torch step with each line switchable, the common mistakes as runs
 widgets_training  chapter 11's explorer: pick a bug and a fix, watch the monitors
+landscape     loss landscapes: interpolation, filter-normalised slices, sharpness, mode connectivity (imports torch)
+landscape_math  the numpy half of landscape: filter normalisation, barrier, Bezier curve
+sam           sharpness-aware minimisation as a torch optimizer (imports torch)
+widgets_landscape  the 2-D loss-slice explorer of chapter 10 (imports torch)
 corrections   the log of statements in the source material that the course corrects
 chapter_lint  the chapter linter: does a notebook have the shape of CONTRIBUTING.md?
 grading       exercise checks, the sandboxed runner, reports; ``check(name)``
@@ -63,7 +67,8 @@ _SUBMODULES = {
     "weight_decay", "widgets_decay", "momentum_theory", "adaptive_torch",
     "gradient_flow", "stability", "widgets_clipping", "accumulation", "review",
     "quiz_bank", "widgets_review", "lr_finder", "stepping", "diagnostics",
-    "training_bugs", "monitors", "widgets_training",
+    "training_bugs", "monitors", "widgets_training", "landscape", "landscape_math",
+    "sam", "widgets_landscape",
 }
 
 

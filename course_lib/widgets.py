@@ -513,6 +513,8 @@ _CHAPTER_EXPLORERS = {
     "topic_explorer": ("widgets_review", "topic_explorer"),
     "BugExplorer": ("widgets_training", "BugExplorer"),                   # chapter 11
     "bug_explorer": ("widgets_training", "bug_explorer"),
+    "SliceExplorer": ("widgets_landscape", "SliceExplorer"),              # chapter 10
+    "slice_explorer": ("widgets_landscape", "slice_explorer"),
 }
 __all__ += list(_CHAPTER_EXPLORERS)
 
