@@ -641,6 +641,52 @@ def _o_newton_quadratic():
     return 1.0 if np.allclose(A @ x1, b, rtol=0, atol=1e-12) else 2.0
 
 
+# ---------------------------------------------------------------------- chapter 10
+
+def _k_filter_normalize():
+    from .landscape_math import filter_normalize
+    d = filter_normalize([np.array([[1.0, 0.0], [0.0, 2.0]])], [np.array([[3.0, 4.0], [0.0, 1.0]])])
+    return float(d[0][0, 0])
+
+
+def _double_well(x):
+    return (x ** 2 - 1.0) ** 2
+
+
+def _k_barrier():
+    from .landscape_math import barrier
+    t = np.linspace(0.0, 1.0, 101)
+    return barrier(t, _double_well((1 - t) * -1.0 + t * 1.0))
+
+
+def _o_barrier():
+    # both ends are minima (loss 0), so the chord is 0; on [-1, 1] (x^2 - 1)^2 peaks at
+    # x = 0 (its derivative 4x(x^2 - 1) vanishes there only), with value 1
+    return float(_double_well(0.0) - 0.5 * (_double_well(-1.0) + _double_well(1.0)))
+
+
+def _k_sam_step():
+    torch = _torch()
+    from .sam import SAM
+    w = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+    opt = SAM([w], lr=0.1, rho=0.05)
+
+    def closure():
+        opt.zero_grad()
+        loss = 2.0 * (w ** 2).sum()
+        loss.backward()
+        return loss
+    closure()                                  # g at w, as course_lib.training.train does
+    opt.step(closure)
+    return float(w.detach()[0])
+
+
+def _o_sam_step():
+    # Foret et al. (2021), eq. 2: e = rho g/|g| = 0.05, g' = f'(w + e) = 4 (1.05)
+    w, rho, lr = 1.0, 0.05, 0.1
+    return w - lr * 4.0 * (w + rho * np.sign(4.0 * w))
+
+
 # ---------------------------------------------------------------------- chapter 11
 
 def _k_initial_loss():
@@ -650,6 +696,22 @@ def _k_initial_loss():
     model = mlp(hidden=(32,), seed=0)
     with torch.no_grad():
         return float(torch.nn.functional.cross_entropy(model(data.X_train), data.y_train))
+
+
+def _k_softmax_floor():
+    from .training_bugs import softmax_floor
+    return softmax_floor(10)
+
+
+def _o_softmax_floor():
+    # minimize -p_0 + logsumexp(p) over the probability simplex with scipy (the loss of
+    # cross_entropy fed probabilities instead of logits, label 0)
+    from scipy.optimize import minimize
+    from scipy.special import logsumexp
+    r = minimize(lambda p: -p[0] + logsumexp(p), np.full(10, 0.1), method="SLSQP",
+                 bounds=[(0, 1)] * 10, constraints=[{"type": "eq", "fun": lambda p: p.sum() - 1}],
+                 tol=1e-12)
+    return float(r.fun)
 
 
 # --------------------------------------------------------------------------- the bank
@@ -823,12 +885,35 @@ BANK: tuple[Question, ...] = (
     Q("q09-hvp", "09", "second-order",
       "The Hessian-vector product of Rosenbrock's function at (1, 1) with e₁, first entry?",
       "numeric", _k_hvp, _o_hvp, "∂²f/∂x² = 2 − 400y + 1200x² = 802.", rtol=1e-6),
+    Q("q10-filter-normalize", "10", "loss landscapes",
+      "Filter normalisation (Li et al.): a layer's weights [[3, 4], [0, 1]], a random direction "
+      "[[1, 0], [0, 2]]: the first entry of the normalised direction?",
+      "numeric", _k_filter_normalize, lambda: math.hypot(3.0, 4.0) / math.hypot(1.0, 0.0),
+      "Each row of the direction is rescaled to the norm of the same row of the weights: "
+      "‖(3, 4)‖ = 5.", rtol=1e-12),
+    Q("q10-barrier", "10", "loss landscapes",
+      "The straight path between the two minima x = −1 and x = 1 of f(x) = (x² − 1)²: its "
+      "loss barrier (the largest excess over the chord)?",
+      "numeric", _k_barrier, _o_barrier,
+      "The ends have loss 0, and the path crosses x = 0 where f = 1: barrier 1, so f is not "
+      "convex on that segment.", rtol=1e-12),
+    Q("q10-sam-step", "10", "loss landscapes",
+      "One SAM step (ρ = 0.05, SGD with lr 0.1) on f(w) = 2w² from w = 1: the new w?",
+      "numeric", _k_sam_step, _o_sam_step,
+      "SAM takes the gradient at w + ρg/‖g‖ = 1.05: 4·1.05 = 4.2, so w = 1 − 0.42.",
+      rtol=1e-12),
     Q("q11-initial-loss", "11", "training",
       "The untrained 64-32-10 network of course_lib.training (seed 0) on the digits: its "
       "cross-entropy before any step, to 2 digits?",
       "numeric", _k_initial_loss, lambda: math.log(10.0),
       "Close to ln 10 ≈ 2.30, the loss of a uniform guess: small random weights give nearly "
       "equal logits. A much larger start points at a bug.", rtol=0.02, digits=2),
+    Q("q11-softmax-floor", "11", "training",
+      "A model that applies softmax and then passes the probabilities to cross_entropy, 10 "
+      "classes: the lowest training loss it can reach?",
+      "numeric", _k_softmax_floor, _o_softmax_floor,
+      "Probabilities in [0, 1] as logits: at best log(1 + 9/e) ≈ 1.46, far from 0, so the "
+      "loss plateaus: a bug, not a saddle.", rtol=1e-5),
 )
 
 

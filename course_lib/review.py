@@ -55,8 +55,8 @@ class Answer:
     ``verdict`` judges the seed's own answer: ``"right"``, ``"loose"`` (true only with a
     missing condition) or ``"wrong"`` (false in a part); ``corrections`` are the ids of
     the ``corrections.toml`` entries that fix it; ``answer_cell`` is the cell of
-    ``12_review.ipynb`` that gives our answer; ``later`` names the chapters (06, 07, 09,
-    10, 11) whose sections should be linked too once they exist.
+    ``12_review.ipynb`` that gives our answer; ``later`` names chapters whose sections
+    should be linked too once they exist (empty now that chapters 01-11 are merged).
     """
 
     key: str
@@ -95,6 +95,9 @@ E = Evidence
 S000, S001 = "000_e7578c87b9ced0d4.txt", "001_41a420d567029da9.txt"
 NB01, NB02, NB03 = "01_gradient_descent.ipynb", "02_convexity.ipynb", "03_momentum.ipynb"
 NB04, NB05, NB08 = "04_adaptive_methods.ipynb", "05_adamw.ipynb", "08_lagrange_kkt.ipynb"
+NB06, NB07 = "06_schedules.ipynb", "07_clipping_and_accumulation.ipynb"
+NB09, NB10 = "09_second_order.ipynb", "10_loss_landscapes.ipynb"
+NB11 = "11_training_in_practice.ipynb"
 NB12 = REVIEW_NOTEBOOK
 
 INTERVIEW: tuple[Answer, ...] = (
@@ -102,8 +105,8 @@ INTERVIEW: tuple[Answer, ...] = (
            "Why does Adam converge faster than SGD in practice but sometimes generalize worse?",
            "adaptive", "wrong", "q-adam-noise-check",
            (E(NB12, "q-adam-noise-check"), E(NB04, "effective-check"), E(NB04, "ill-check"),
-            E(NB05, "digits-check")),
-           ("ch12-adam-noisy-gradients-small-steps",), ("10",)),
+            E(NB05, "digits-check"), E(NB10, "flat-sharp-check"), E(NB10, "rescale-check")),
+           ("ch12-adam-noisy-gradients-small-steps", "ch10-sharp-minima-generalize")),
     Answer("001 Q2", S001,
            "What is the difference between L2 regularization and weight decay in Adam?",
            "weight decay", "loose", "q-l2-check",
@@ -114,39 +117,47 @@ INTERVIEW: tuple[Answer, ...] = (
            "Explain the learning rate warmup heuristic. Why is it particularly important for "
            "transformers?",
            "schedules", "wrong", "q-warmup-check",
-           (E(NB12, "q-warmup-check"), E(NB04, "bias-check")),
-           ("ch06-adam-first-step-not-enormous",), ("06",)),
+           (E(NB12, "q-warmup-check"), E(NB04, "bias-check"), E(NB06, "adam-first-step-check"),
+            E(NB06, "seed000-gradients-check")),
+           ("ch06-adam-first-step-not-enormous", "ch06-early-gradients-not-huge")),
     Answer("001 Q4",
            S001, "What happens at a saddle point and why doesn't it stop deep learning training?",
            "saddle points", "loose", "q-saddle-check",
            (E(NB02, "saddle-stall-check"), E(NB02, "saddle-noise-check"),
-            E(NB02, "saddle-fraction-check")),
-           ("ch02-saddle-not-stuck", "ch02-half-power-d"), ("10",)),
+            E(NB02, "saddle-fraction-check"), E(NB10, "sharpness-check")),
+           ("ch02-saddle-not-stuck", "ch02-half-power-d")),
     Answer("001 Q5", S001, "How would you debug a training run where the loss isn't decreasing?",
            "training", "right", "q-debug-check",
-           (E(NB12, "q-debug-check"), E(NB01, "lr-threshold-check")), (), ("11",)),
+           (E(NB12, "q-debug-check"), E(NB01, "lr-threshold-check"), E(NB11, "initial-loss-check"),
+            E(NB11, "overfit-check"), E(NB11, "gradcheck-check"), E(NB11, "hyper-check"))),
     Answer("001 Q6", S001, "What is gradient accumulation and when would you use it?",
            "clipping and accumulation", "loose", "q-accumulation-check",
-           (E(NB12, "q-accumulation-check"),), ("ch12-accumulation-divide-by-k",), ("07",)),
+           (E(NB12, "q-accumulation-check"), E(NB07, "accum-leftover-check"), E(NB07, "bn-check")),
+           ("ch12-accumulation-divide-by-k", "ch07-accumulation-loop-leftover")),
     Answer("000 Q1", S000, "Why don't we use L-BFGS for training Transformers?",
            "second-order", "loose", "q-lbfgs-check",
-           (E(NB12, "q-lbfgs-check"), E(NB12, "q-lbfgs-noise-check"), E(NB04, "memory-check")),
-           ("ch09-quasi-newton-not-attracted-to-saddles", "ch09-lbfgs-uses-no-hvps"), ("09",)),
+           (E(NB12, "q-lbfgs-check"), E(NB12, "q-lbfgs-noise-check"), E(NB04, "memory-check"),
+            E(NB09, "q1-memory-check"), E(NB09, "q1-noise-check"), E(NB09, "q1-cost-check"),
+            E(NB09, "q1-saddle-check")),
+           ("ch09-quasi-newton-not-attracted-to-saddles", "ch09-lbfgs-uses-no-hvps")),
     Answer("000 Q2", S000, "Explain Momentum physically.",
            "momentum", "loose", "q-momentum-check",
            (E(NB03, "physics-check"), E(NB03, "rates-check")),
            ("ch03-momentum-physics-friction",)),
     Answer("000 Q3", S000, 'What is the "Learning Rate Warmup"?',
            "schedules", "loose", "q-warmup-check",
-           (E(NB12, "q-warmup-check"), E(NB01, "lr-threshold-check")), (), ("06",)),
+           (E(NB12, "q-warmup-check"), E(NB01, "lr-threshold-check"),
+            E(NB06, "seed000-gradients-check"), E(NB06, "adam-first-step-check")),
+           ("ch06-early-gradients-not-huge",)),
 )
 
 OPTIMIZER_MAP: tuple[MapRow, ...] = (
     MapRow("full batch, smooth, ill-conditioned (a quadratic with kappa = 100)",
            "heavy-ball momentum tuned from (mu, L); L-BFGS if a line search is affordable",
            "steps to 1e-4: GD {gd_steps}, heavy ball {hb_steps}, L-BFGS {lbfgs_iters} iterations",
-           (E(NB12, "map-runs"), E(NB01, "adaptive-momentum-check"), E(NB03, "rates-check")),
-           "momentum", ("09",)),
+           (E(NB12, "map-runs"), E(NB01, "adaptive-momentum-check"), E(NB03, "rates-check"),
+            E(NB09, "lbfgs-check")),
+           "momentum"),
     MapRow("coordinates on very different scales, axis-aligned",
            "Adam / RMSprop (per-coordinate steps); not when the ill-conditioning is rotated",
            "gradients 150x apart, Adam's steps {step_ratio:.3f}x apart",
@@ -154,8 +165,9 @@ OPTIMIZER_MAP: tuple[MapRow, ...] = (
     MapRow("minibatch (noisy) gradients, convex",
            "SGD with a decreasing step (a schedule); a constant step stalls at a noise floor",
            "floor of the constant-step bound x{floor_ratio:.1f} when lr doubles",
-           (E(NB12, "map-runs"), E(NB01, "sgd-floor-check"), E(NB01, "sgd-decreasing-check")),
-           "sgd", ("06",)),
+           (E(NB12, "map-runs"), E(NB01, "sgd-floor-check"), E(NB01, "sgd-decreasing-check"),
+            E(NB06, "compare-check")),
+           "sgd"),
     MapRow("regularizing with an adaptive method",
            "AdamW (decoupled decay), not Adam with weight_decay (L2)",
            "flat coordinate (curvature 0.1): Adam+L2 settles at {adam_l2_flat:.3f}, "
@@ -170,7 +182,8 @@ OPTIMIZER_MAP: tuple[MapRow, ...] = (
            "clip the global norm before the step",
            "a 1000x gradient spike moves the weights {spike_unclipped:.0f} unclipped, "
            "{spike_clipped:.2f} clipped to norm 1",
-           (E(NB12, "map-runs"),), "clipping and accumulation", ("07",)),
+           (E(NB12, "map-runs"), E(NB07, "seed000-edge-check"), E(NB07, "adam-spike-check")),
+           "clipping and accumulation"),
     MapRow("constraints (a ball, a simplex)",
            "projected gradient; augmented Lagrangian for general constraints",
            "measured in chapter 08",
@@ -183,7 +196,9 @@ OPTIMIZER_MAP: tuple[MapRow, ...] = (
            "noisy first-order methods (SGD); pure Newton is attracted to saddles",
            "Newton lands on a saddle of Himmelblau's function, L-BFGS goes downhill "
            "(f = {lbfgs_f:.1e})",
-           (E(NB12, "q-lbfgs-check"), E(NB02, "saddle-noise-check")), "saddle points", ("09",)),
+           (E(NB12, "q-lbfgs-check"), E(NB02, "saddle-noise-check"), E(NB09, "q1-saddle-check"),
+            E(NB09, "local-max-check")),
+           "saddle points"),
 )
 
 

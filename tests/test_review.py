@@ -96,6 +96,21 @@ def test_pending_links_name_only_missing_chapters():
             assert a.key in pending[ch]
 
 
+def test_every_chapter_is_linked_and_its_corrections_cited():
+    # chapters 06-11 are merged: nothing waits for a link, and each answer whose seed
+    # statement a chapter corrected cites that chapter's corrections.toml entry
+    assert review.pending_links() == {}
+    assert {ev.notebook[:2] for a in review.INTERVIEW for ev in a.evidence} >= {
+        "06", "07", "09", "10", "11"}
+    log = {c["id"]: c for c in tomllib.loads(CORRECTIONS.read_text(encoding="utf-8"))["correction"]}
+    for a in review.INTERVIEW:
+        q = a.key.split()[1] + ":"
+        same = {i for i, c in log.items() if c["seed"] == a.seed and q in c["section"]}
+        assert same <= set(a.corrections), (a.key, same - set(a.corrections))
+    assert "ch06-early-gradients-not-huge" in review.answer("000 Q3").corrections
+    assert "ch07-accumulation-loop-leftover" in review.answer("001 Q6").corrections
+
+
 def test_rendered_corrections_list_every_entry_of_the_file():
     raw = tomllib.loads(CORRECTIONS.read_text(encoding="utf-8"))["correction"]
     md = corrections.to_markdown(corrections.load())
